@@ -1,0 +1,41 @@
+"""Run the action server bound to one host, with the database opened at start-up."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa_sdk.endpoint import create_app
+
+from actions import runtime
+from hubdata.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the action server (``python -m actions.server``)."""
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(description="EMERGE bot action server")
+    parser.add_argument("--host", default=settings.action_host)
+    parser.add_argument("--port", type=int, default=settings.action_port)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("sanic").setLevel(logging.WARNING)
+
+    app = create_app("actions", cors_origins=None)
+
+    @app.listener("before_server_start")
+    async def open_database(_app, _loop) -> None:  # type: ignore[no-untyped-def]
+        runtime.start(settings)
+
+    @app.listener("after_server_stop")
+    async def close_database(_app, _loop) -> None:  # type: ignore[no-untyped-def]
+        await runtime.stop()
+
+    print(f"action server listening on http://{args.host}:{args.port}/webhook", flush=True)
+    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

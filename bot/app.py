@@ -1,0 +1,140 @@
+"""All wiring of the Telegram adapter in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.conversation import say
+from bot.handlers import buttons, commands, messages
+from bot.processor import InboxUpdateProcessor, current_outcome
+from bot.rasa_client import RasaClient
+from bot.resources import BotContext, BotResources
+from bot.telegram_bot import SafeBot
+from hubdata import founders
+from hubdata import updates as inbox
+from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+from hubdata.i18n import Catalogs
+from hubdata.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Settings
+
+logger = logging.getLogger(__name__)
+LOCAL_TOKEN = "123456:local-terminal-chat"  # accepted by the local fake Bot API only
+
+
+async def post_init(application: Application) -> None:
+    """Open the database, the Rasa client and the catalogs; resume unfinished updates."""
+    resources: BotResources = application.bot_data
+    settings = resources.settings
+    resources.catalogs = Catalogs()
+    resources.engine = make_engine(settings.database_url)
+    await create_schema(resources.engine)
+    resources.sessions = make_session_factory(resources.engine)
+    resources.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    await resources.rasa.start()
+    for lang in (None, *SUPPORTED_LANGUAGES):
+        await application.bot.set_my_commands(
+            [BotCommand(name, resources.catalogs.render(lang or DEFAULT_LANGUAGE,
+                                                        f"command.{name}"))
+             for name in commands.COMMANDS],
+            language_code=lang,
+        )
+    await requeue(application, (inbox.PENDING, inbox.RETRY))
+    application.create_task(retry_loop(application), name="retry-unfinished-updates")
+
+
+async def post_shutdown(application: Application) -> None:
+    """Close what post_init opened."""
+    resources: BotResources = application.bot_data
+    if resources.rasa is not None:
+        await resources.rasa.close()
+    if resources.engine is not None:
+        await resources.engine.dispose()
+
+
+async def requeue(application: Application, statuses: tuple[str, ...]) -> int:
+    """Put recorded but unfinished updates back in the queue; return how many."""
+    resources: BotResources = application.bot_data
+    assert resources.sessions is not None
+    async with transaction(resources.sessions) as session:
+        rows = await inbox.unfinished(session, statuses)
+        payloads = [row.payload for row in rows]
+    for payload in payloads:
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    if payloads:
+        logger.info("resumed %d unfinished update(s)", len(payloads))
+    return len(payloads)
+
+
+async def retry_loop(application: Application) -> None:
+    """Every few seconds, retry updates that failed because Rasa was unavailable."""
+    interval = application.bot_data.settings.retry_interval_s
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await requeue(application, (inbox.RETRY,))
+        except Exception:  # noqa: BLE001 - keep retrying whatever went wrong this round
+            logger.exception("retry round failed")
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log every error with its context; tell the founder something went wrong."""
+    outcome = current_outcome()
+    outcome.failed, outcome.error = True, repr(context.error)[:300]
+    logger.error("error while handling update %s", getattr(update, "update_id", None),
+                 exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = founders.base_language(user.language_code if user else None) or DEFAULT_LANGUAGE
+    try:
+        await say(context, update, "error.internal", lang)
+    except Exception:  # noqa: BLE001 - Telegram itself may be the problem
+        logger.exception("could not tell the founder about the error")
+
+
+async def ignore(update: Update, context: BotContext) -> None:
+    """Updates the bot does not act on (channel posts, reactions, empty or malformed ones)."""
+    logger.info("ignored update %s", update.update_id)
+
+
+def build_application(settings: Settings) -> Application:
+    """Build the adapter: handlers, processor and lifecycle hooks."""
+    resources = BotResources(settings=settings)
+    token = settings.telegram_bot_token or LOCAL_TOKEN
+    bot = SafeBot(token, base_url=settings.telegram_api_url)
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=BotContext, bot_data=lambda: resources))  # type: ignore[arg-type]
+        .concurrent_updates(InboxUpdateProcessor(lambda: resources.sessions))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.handle_edited))
+    application.add_handler(MessageHandler(groups, messages.handle_group))
+    application.add_handler(CommandHandler("start", commands.start, private))
+    application.add_handler(CommandHandler("help", commands.help_command, private))
+    application.add_handler(CommandHandler("language", commands.language_command, private))
+    application.add_handler(CommandHandler("profile", commands.profile_command, private))
+    application.add_handler(CommandHandler("human", commands.human_command, private))
+    application.add_handler(MessageHandler(private & filters.TEXT, messages.handle_text))
+    application.add_handler(MessageHandler(private & ~filters.TEXT, messages.handle_non_text))
+    application.add_handler(CallbackQueryHandler(buttons.handle_button))
+    application.add_handler(TypeHandler(Update, ignore))
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,54 @@
+"""Founders' messages: text goes to Rasa; everything else gets a clear, localised answer."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.conversation import founder_turn, say
+from bot.resources import BotContext
+from hubdata import langid
+
+# Rasa reads a message starting with "/" as an order ("/intent{...}"); a word joiner in front
+# makes it ordinary text, which the NLU reads like any other words.
+ESCAPE = "\u2060"
+
+
+def escape_text(text: str) -> str:
+    """Make user text safe from Rasa's "/intent{entities}" shortcut."""
+    stripped = text.strip()
+    return ESCAPE + stripped if stripped.startswith("/") else stripped
+
+
+async def handle_text(update: Update, context: BotContext) -> None:
+    """Send a founder's text message to the NLU and deliver the answer."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = message.text
+    if not text.strip():
+        await say(context, update, "error.empty")
+        return
+    limit = context.resources.settings.max_text_chars
+    if len(text) > limit:
+        text = text[:limit]
+    detection = langid.detect(text)
+    await founder_turn(context, update, escape_text(text), detected=detection.language)
+
+
+async def handle_non_text(update: Update, context: BotContext) -> None:
+    """Answer stickers, photos, voice notes, locations and files: only text is understood."""
+    await say(context, update, "error.non_text")
+
+
+async def handle_edited(update: Update, context: BotContext) -> None:
+    """Explain that edits are not read again."""
+    await say(context, update, "error.edited")
+
+
+async def handle_group(update: Update, context: BotContext) -> None:
+    """Point people in groups to a private chat with the bot."""
+    settings = context.resources.settings
+    chat = update.effective_chat
+    if chat is not None and chat.id == settings.staff_chat_id:
+        return  # the staff group is the desk's, not a founder's chat
+    await say(context, update, "error.group")

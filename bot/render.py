@@ -1,0 +1,146 @@
+"""Turn the bot's replies (message ids, parameters, buttons, search pages) into Telegram text.
+
+This is the one place where user-facing text is rendered, in the founder's language.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from hubdata import callbacks, catalog, searches
+from hubdata.i18n import Catalogs
+from hubdata.models import Resource
+
+PAGE_SIZE = 3
+DESCRIPTION_CHARS = 320
+TELEGRAM_MAX_CHARS = 4096
+BUTTONS_PER_ROW = 2
+
+
+@dataclass
+class Reply:
+    """One outgoing message: HTML text and buttons (label, server-side action)."""
+
+    text: str
+    buttons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    nav: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def button_label(catalogs: Catalogs, lang: str, button: dict[str, Any]) -> str:
+    """A button's label: its message id rendered, or its literal label."""
+    if "msgid" in button:
+        return catalogs.render(lang, button["msgid"], button.get("params"))
+    return str(button.get("label") or button.get("title") or "?")
+
+
+def from_rasa(catalogs: Catalogs, lang: str, message: dict[str, Any]) -> Reply:
+    """Render one of Rasa's replies: a custom payload with a message id, or plain text."""
+    custom = message.get("custom")
+    if isinstance(custom, dict) and "msgid" in custom:
+        text = html.escape(catalogs.render(lang, custom["msgid"], custom.get("params")))
+        buttons = custom.get("buttons") or []
+    else:
+        text = html.escape(str(message.get("text") or ""))
+        buttons = message.get("buttons") or []
+    return Reply(
+        text=text,
+        buttons=[
+            (button_label(catalogs, lang, b), {"kind": "say", "payload": str(b["payload"])})
+            for b in buttons
+            if isinstance(b, dict) and b.get("payload")
+        ],
+    )
+
+
+def resource_card(catalogs: Catalogs, lang: str, number: int, resource: Resource) -> str:
+    """One search result: title, organisation, what it offers, link, source and date."""
+    text = resource.text(lang)
+    description = text.description
+    if len(description) > DESCRIPTION_CHARS:
+        description = description[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    lines = [f"<b>{number}. {html.escape(text.title)}</b> — {html.escape(resource.organisation)}"]
+    if resource.is_example:
+        lines.append("⚠️ " + html.escape(catalogs.render(lang, "card.example")))
+    if resource.amount:
+        lines.append(html.escape(catalogs.render(lang, "card.amount", {"amount": resource.amount})))
+    if resource.location:
+        lines.append(html.escape(catalogs.render(lang, "card.location",
+                                                 {"location": resource.location})))
+    if resource.starts_on:
+        lines.append(html.escape(catalogs.render(
+            lang, "card.dates", {"start": resource.starts_on,
+                                 "end": resource.ends_on or resource.starts_on})))
+    lines.append(html.escape(description))
+    lines.append(html.escape(catalogs.render(lang, "card.link", {"url": resource.url})))
+    lines.append("<i>" + html.escape(catalogs.render(
+        lang, "card.source", {"url": resource.source_url, "date": resource.verified_on})) + "</i>")
+    return "\n".join(lines)
+
+
+async def search_page(
+    session: AsyncSession,
+    catalogs: Catalogs,
+    lang: str,
+    search_id: int,
+    page: int,
+    intro: str | None = None,
+) -> Reply | None:
+    """Render one page of a stored search, with previous/next buttons. None if it is gone."""
+    search = await searches.get(session, search_id)
+    if search is None:
+        return None
+    pages = max(1, -(-len(search.result_ids) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    ids = search.result_ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    resources = await catalog.get_many(session, ids)
+    parts = [intro] if intro else []
+    parts += [
+        resource_card(catalogs, lang, page * PAGE_SIZE + i + 1, r) for i, r in enumerate(resources)
+    ]
+    if pages > 1:
+        parts.append(html.escape(catalogs.render(lang, "page.position",
+                                                 {"page": page + 1, "pages": pages})))
+    reply = Reply(text="\n\n".join(parts))
+    if page > 0:
+        reply.nav.append((catalogs.render(lang, "page.previous"),
+                          {"kind": "page", "search_id": search_id, "page": page - 1,
+                           "intro": intro}))
+    if page < pages - 1:
+        reply.nav.append((catalogs.render(lang, "page.next"),
+                          {"kind": "page", "search_id": search_id, "page": page + 1,
+                           "intro": intro}))
+    return reply
+
+
+async def keyboard(
+    session: AsyncSession, chat_id: int, reply: Reply
+) -> InlineKeyboardMarkup | None:
+    """Build the inline keyboard, storing each button's action server-side behind a token."""
+    if not reply.buttons and not reply.nav:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    row: list[InlineKeyboardButton] = []
+    for label, action in reply.buttons:
+        token = await callbacks.issue(session, chat_id, action)
+        row.append(InlineKeyboardButton(label[:64], callback_data=token))
+        if len(row) == BUTTONS_PER_ROW or len(label) > 24:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    if reply.nav:
+        rows.append([
+            InlineKeyboardButton(label, callback_data=await callbacks.issue(session, chat_id, a))
+            for label, a in reply.nav
+        ])
+    return InlineKeyboardMarkup(rows)
+
+
+def clip(text: str) -> str:
+    """Keep a message within Telegram's limit."""
+    return text if len(text) <= TELEGRAM_MAX_CHARS else text[: TELEGRAM_MAX_CHARS - 1] + "…"

@@ -1,0 +1,7 @@
+"""``python -m emergebot``."""
+
+import sys
+
+from emergebot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""``emergebot run``: start the action server, Rasa and the adapter; stop them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emergebot import modelfiles
+from hubdata.settings import PROJECT_ROOT, Settings
+
+READY_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Child:
+    """One process of the stack."""
+
+    name: str
+    command: list[str]
+    health_url: str | None
+    listening: str
+    process: subprocess.Popen | None = None
+    log: Path | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _venv_bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _healthy(child: Child) -> bool:
+    if child.health_url is None:
+        return True
+    request = urllib.request.Request(child.health_url, headers=child.headers)
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - localhost
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stack_environment(settings: Settings, token: str) -> dict[str, str]:
+    """Environment shared by every child process."""
+    return {
+        **os.environ,
+        "RASA_TOKEN": token,
+        "ACTION_ENDPOINT_URL": settings.action_url,
+        "RASA_TRACKER_DB": settings.tracker_store_db,
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SANIC_HOST": settings.action_host,
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+
+
+def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[Child]:
+    """The processes to start, in order."""
+    python = sys.executable
+    children = [
+        Child("action server", [python, "-m", "actions.server"],
+              f"http://{settings.action_host}:{settings.action_port}/health",
+              f"http://{settings.action_host}:{settings.action_port}/webhook"),
+        Child("rasa server",
+              [_venv_bin("rasa"), "run", "--model", str(model),
+               "--endpoints", str(PROJECT_ROOT / "nlu" / "endpoints.yml"),
+               "--credentials", str(PROJECT_ROOT / "nlu" / "credentials.yml"),
+               "--enable-api", "--auth-token", token,
+               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
+              f"{settings.rasa_url}/status?token={token}",
+              f"{settings.rasa_url} (HTTP API and channel need the token)"),
+    ]
+    if local_chat:
+        children.append(
+            Child("fake Telegram Bot API", [python, "-m", "bot.fake_telegram", "--port",
+                                             str(settings.fake_telegram_port)],
+                  f"http://127.0.0.1:{settings.fake_telegram_port}/_control/health",
+                  f"http://127.0.0.1:{settings.fake_telegram_port}/bot<token>"))
+    children.append(Child("telegram adapter", [python, "-m", "bot"], None,
+                          f"polling {settings.telegram_api_url}<token>"))
+    return children
+
+
+def start(child: Child, env: dict[str, str], log_dir: Path) -> None:
+    """Start one child with its output in a log file."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    child.log = log_dir / (child.name.replace(" ", "-") + ".log")
+    handle = open(child.log, "ab")  # noqa: SIM115 - owned by the child for its life
+    child.process = subprocess.Popen(child.command, cwd=PROJECT_ROOT, env=env, stdout=handle,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_ready(children: list[Child], timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Wait until every child answers its health check; raise if one dies or times out."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(children)
+    while pending:
+        for child in list(pending):
+            assert child.process is not None
+            if child.process.poll() is not None:
+                raise RuntimeError(f"{child.name} exited with {child.process.returncode}; "
+                                   f"see {child.log}")
+            if _healthy(child):
+                print(f"{child.name} listening on {child.listening}", flush=True)
+                pending.remove(child)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not ready after {timeout_s:.0f} s: "
+                               + ", ".join(c.name for c in pending))
+        if pending:
+            time.sleep(0.5)
+
+
+def stop(children: list[Child]) -> None:
+    """Stop children in reverse order: SIGTERM, then SIGKILL after a grace period."""
+    for child in reversed(children):
+        if child.process is not None and child.process.poll() is None:
+            os.killpg(child.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in reversed(children):
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.process.pid, signal.SIGKILL)
+            child.process.wait()
+        print(f"{child.name} stopped", flush=True)
+
+
+def run(settings: Settings) -> int:
+    """Run the whole stack until Ctrl-C (or until the terminal chat ends)."""
+    model = modelfiles.current_model(settings.model_dir)
+    if model is None:
+        print("no trained model: run `make model` first", file=sys.stderr)
+        return 1
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    local_chat = settings.telegram_bot_token is None
+    env = stack_environment(settings, token)
+    if local_chat:
+        env["TELEGRAM_API_URL"] = f"http://127.0.0.1:{settings.fake_telegram_port}/bot"
+    children = plan(settings, model, token, local_chat)
+    log_dir = settings.var_dir / "logs"
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        started = time.monotonic()
+        for child in children[:-1]:
+            start(child, env, log_dir)
+        wait_ready(children[:-1])
+        start(children[-1], env, log_dir)
+        time.sleep(1.0)
+        wait_ready(children[-1:])
+        print(f"ready in {time.monotonic() - started:.1f} s; logs in {log_dir}", flush=True)
+        if local_chat:
+            chat = subprocess.run([sys.executable, "-m", "bot.terminal_chat", "--api",
+                                   f"http://127.0.0.1:{settings.fake_telegram_port}"],
+                                  cwd=PROJECT_ROOT, env=env, check=False)
+            return chat.returncode
+        while all(c.process is not None and c.process.poll() is None for c in children):
+            time.sleep(1.0)
+        dead = [c.name for c in children if c.process is not None and c.process.poll() is not None]
+        print(f"stopped because {', '.join(dead)} exited; see {log_dir}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        stop(children)

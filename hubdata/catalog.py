@@ -1,0 +1,130 @@
+"""Queries over the resource catalogue: find and rank what fits a founder's question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hubdata import geo
+from hubdata.models import Resource
+
+TOPIC_KINDS: dict[str, str] = {
+    "funding": "funding",
+    "mentor": "mentor",
+    "membership": "membership",
+    "events": "event",
+    "partnership": "partner",
+    "hubs": "hub",
+    "training": "training",
+}
+INTENT_TOPICS: dict[str, str] = {
+    "ask_funding": "funding",
+    "ask_mentor": "mentor",
+    "ask_membership": "membership",
+    "ask_events": "events",
+    "ask_partnership": "partnership",
+    "ask_hubs": "hubs",
+    "ask_training": "training",
+}
+WORLD = "001"
+
+
+class ResourceNotFound(LookupError):
+    """No resource has the requested id."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a founder asked for. Empty fields do not filter."""
+
+    topic: str
+    country: str | None = None
+    sector: str | None = None
+    funding_type: str | None = None
+    stage: str | None = None
+    language: str | None = None
+
+
+def _area_score(resource: Resource, country: str | None) -> float | None:
+    """How specifically ``resource`` targets ``country``; None when it does not apply there."""
+    areas = set(resource.areas or [])
+    if not country:
+        return 1.0
+    if country in areas:
+        return 4.0
+    wanted = geo.areas_for_country(country)
+    shared = areas & wanted
+    if not shared:
+        return None
+    if shared == {WORLD}:
+        return 1.0
+    # A sub-region beats a continent: fewer countries means a closer fit.
+    return 2.0 + 1.0 / (1 + min(len(geo.countries_in(code)) for code in shared - {WORLD}))
+
+
+def _list_score(values: Sequence[str] | None, wanted: str | None) -> float | None:
+    values = list(values or [])
+    if not wanted:
+        return 0.0
+    if wanted in values:
+        return 2.0
+    if "any" in values or not values:
+        return 1.0
+    return None
+
+
+def score(resource: Resource, query: Query, today: date) -> float | None:
+    """Rank ``resource`` for ``query``; None when it does not match at all."""
+    if resource.kind != TOPIC_KINDS[query.topic]:
+        return None
+    if query.funding_type and resource.funding_type != query.funding_type:
+        return None
+    area = _area_score(resource, query.country)
+    if area is None:
+        return None
+    sector = _list_score(resource.sectors, query.sector)
+    if sector is None:
+        return None
+    stage = _list_score(resource.stages, query.stage)
+    total = area * 2 + sector + (stage or 0.0) * 0.5
+    if query.language and query.language in (resource.languages or []):
+        total += 0.5
+    if resource.is_example:
+        total -= 1.0
+    if resource.kind == "event":
+        finished = resource.ends_on or resource.starts_on
+        if finished is not None and finished < today:
+            total -= 3.0
+    return total
+
+
+async def find(session: AsyncSession, query: Query, today: date | None = None) -> list[Resource]:
+    """Return the resources that match ``query``, best first."""
+    today = today or date.today()
+    kind = TOPIC_KINDS[query.topic]
+    rows = (await session.execute(select(Resource).where(Resource.kind == kind))).scalars().all()
+    scored = [(score(r, query, today), r) for r in rows]
+    ranked = [(s, r) for s, r in scored if s is not None]
+    ranked.sort(key=lambda pair: (-pair[0], pair[1].verified_on.toordinal() * -1, pair[1].id))
+    return [r for _, r in ranked]
+
+
+async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Resource]:
+    """Return the resources with ``ids`` in that order, skipping ids that no longer exist."""
+    if not ids:
+        return []
+    rows = (await session.execute(select(Resource).where(Resource.id.in_(list(ids))))).scalars()
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def get(session: AsyncSession, resource_id: str) -> Resource:
+    """Return one resource or raise ResourceNotFound."""
+    resource = await session.get(Resource, resource_id)
+    if resource is None:
+        raise ResourceNotFound(resource_id)
+    return resource

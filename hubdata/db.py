@@ -1,0 +1,59 @@
+"""Engine and session factory. Made at start-up by the caller, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import sessionmaker
+
+from hubdata.models import Base
+
+SessionFactory = sessionmaker  # typed alias for readability in signatures
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached."""
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """Create the async engine for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    kwargs: dict = {"future": True, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        _enable_sqlite_pragmas(engine.sync_engine)
+    return engine
+
+
+def _enable_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def make_session_factory(engine: AsyncEngine) -> sessionmaker:
+    """Return a factory of ``AsyncSession`` bound to ``engine``."""
+    return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, future=True)
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create every table that does not exist yet."""
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+
+
+@asynccontextmanager
+async def transaction(factory: sessionmaker) -> AsyncIterator[AsyncSession]:
+    """Open a session and a transaction: commit on success, roll back on error."""
+    async with factory() as session:
+        async with session.begin():
+            yield session

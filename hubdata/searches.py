@@ -1,0 +1,29 @@
+"""Search results kept server-side so that the adapter can page them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hubdata.models import Search
+
+
+async def save(
+    session: AsyncSession,
+    user_id: int,
+    topic: str,
+    filters: dict[str, Any],
+    result_ids: Sequence[str],
+) -> Search:
+    """Store one search and its ranked result ids."""
+    search = Search(user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids))
+    session.add(search)
+    await session.flush()
+    return search
+
+
+async def get(session: AsyncSession, search_id: int) -> Search | None:
+    """Return a stored search, or None."""
+    return await session.get(Search, search_id)

@@ -1,0 +1,75 @@
+"""The adapter's inbox: every Telegram update is recorded before it is processed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hubdata.models import IncomingUpdate, utcnow
+
+PENDING = "pending"
+DONE = "done"
+RETRY = "retry"
+FAILED = "failed"
+MAX_ATTEMPTS = 5
+
+
+async def record(
+    session: AsyncSession, update_id: int, chat_id: int | None, payload: dict[str, Any]
+) -> IncomingUpdate | None:
+    """Record an update. Return it, or None if it is already done (a duplicate)."""
+    existing = await session.get(IncomingUpdate, update_id)
+    if existing is not None:
+        return None if existing.status == DONE else existing
+    row = IncomingUpdate(update_id=update_id, chat_id=chat_id, payload=payload, status=PENDING)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another replica recorded it first
+        return None
+    return row
+
+
+async def start_attempt(session: AsyncSession, update_id: int) -> None:
+    """Count one processing attempt; the update is pending (in flight) until finished."""
+    row = await session.get(IncomingUpdate, update_id)
+    if row is not None:
+        row.attempts += 1
+        row.status = PENDING
+
+
+async def finish(
+    session: AsyncSession, update_id: int, status: str = DONE, error: str | None = None
+) -> None:
+    """Mark the update done, or for retry, or failed for good."""
+    row = await session.get(IncomingUpdate, update_id)
+    if row is None:
+        return
+    if status == RETRY and row.attempts >= MAX_ATTEMPTS:
+        status = FAILED
+    row.status = status
+    row.error = (error or "")[:300] or None
+    row.finished_at = utcnow() if status in (DONE, FAILED) else None
+
+
+async def unfinished(
+    session: AsyncSession, statuses: Sequence[str] = (PENDING, RETRY), limit: int = 100
+) -> Sequence[IncomingUpdate]:
+    """Updates recorded but not done: left by a crash (pending), or waiting for Rasa (retry)."""
+    query = (
+        select(IncomingUpdate)
+        .where(IncomingUpdate.status.in_(tuple(statuses)))
+        .order_by(IncomingUpdate.update_id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def status_of(session: AsyncSession, update_id: int) -> str | None:
+    """The status of an update, or None if it was never recorded."""
+    row = await session.get(IncomingUpdate, update_id)
+    return None if row is None else row.status
