@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions import runtime
 from actions.base import DatabaseAction, intent_button, say
 from actions.choices import topic_buttons
 from actions.search import answer_topic, resolve_topic
@@ -40,9 +41,9 @@ class ActionHandleFallback(DatabaseAction):
     async def act(self, dispatcher, tracker, domain, session):  # type: ignore[no-untyped-def]
         """Continue the last topic, or ask to rephrase with likely topics, or offer a person."""
         topic = resolve_topic(tracker)
-        if topic is not None and _has_search_entity(tracker) and (
-            tracker.get_slot("topic") or tracker.get_slot("pending")
-        ):
+        names_funding = "funding_type" in runtime.entity_values(tracker)
+        in_context = tracker.get_slot("topic") or tracker.get_slot("pending")
+        if topic is not None and (names_funding or (_has_search_entity(tracker) and in_context)):
             return await answer_topic(dispatcher, tracker, session, topic)
 
         count = int(tracker.get_slot("fallback_count") or 0) + 1

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import runtime
 from actions.base import DatabaseAction, intent_button, say
 from actions.choices import TOPIC_INTENTS, country_buttons, sector_buttons
-from actions.followups import is_follow_up
+from hubdata.followups import is_follow_up
 from hubdata import catalog, founders, searches
 
 ANY = "any"

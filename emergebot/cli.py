@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from hubdata.settings import Settings
@@ -99,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``.venv/bin/emergebot``."""
+    # TensorFlow (imported by Rasa) and Rasa's telemetry are noisy or reach out: quiet them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = build_parser().parse_args(argv)
     return int(args.func(args, Settings.from_env()) or 0)
 

@@ -47,6 +47,9 @@ async def predict(model: Path, examples: list[tuple[str, Any]]) -> list[Predicti
     """Parse every example with the model."""
     from rasa.core.agent import Agent
 
+    from emergebot.parsing import quiet_rasa
+
+    quiet_rasa()
     agent = Agent.load(str(model))
     predictions = []
     for language, message in examples:

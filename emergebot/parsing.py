@@ -44,9 +44,21 @@ def read_lines(stream: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | st
         yield number, record
 
 
+def quiet_rasa() -> None:
+    """Keep Rasa's logs (structlog debug lines included) off stdout, which carries results."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
+
+
 async def _parse_all(model: Path, stream: Iterable[str], out: TextIO) -> int:
     from rasa.core.agent import Agent
 
+    quiet_rasa()
     agent = Agent.load(str(model))
     errors = 0
     for _number, item in read_lines(stream):

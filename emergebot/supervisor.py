@@ -81,10 +81,12 @@ def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[
         children.append(
             Child("fake Telegram Bot API", [python, "-m", "bot.fake_telegram", "--port",
                                              str(settings.fake_telegram_port)],
-                  f"http://127.0.0.1:{settings.fake_telegram_port}/_control/health",
+                  f"http://127.0.0.1:{settings.fake_telegram_port}/_control/state",
                   f"http://127.0.0.1:{settings.fake_telegram_port}/bot<token>"))
+    api_url = (f"http://127.0.0.1:{settings.fake_telegram_port}/bot" if local_chat
+               else settings.telegram_api_url)
     children.append(Child("telegram adapter", [python, "-m", "bot"], None,
-                          f"polling {settings.telegram_api_url}<token>"))
+                          f"Telegram by polling {api_url}<token>"))
     return children
 
 
@@ -108,7 +110,8 @@ def wait_ready(children: list[Child], timeout_s: float = READY_TIMEOUT_S) -> Non
                 raise RuntimeError(f"{child.name} exited with {child.process.returncode}; "
                                    f"see {child.log}")
             if _healthy(child):
-                print(f"{child.name} listening on {child.listening}", flush=True)
+                verb = "uses" if child.health_url is None else "listening on"
+                print(f"{child.name} {verb} {child.listening}", flush=True)
                 pending.remove(child)
         if time.monotonic() > deadline:
             raise RuntimeError(f"not ready after {timeout_s:.0f} s: "

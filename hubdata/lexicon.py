@@ -23,14 +23,14 @@ from typing import Any, NamedTuple
 import yaml
 
 from hubdata import geo
+from hubdata.models import FUNDING_TYPES, SECTORS
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
+from hubdata.text import fold as _fold_text
 
 LEXICON_DIR = PROJECT_ROOT / "data" / "lexicon"
-SECTORS = ("agritech", "fintech", "healthtech", "edtech", "cleantech", "ecommerce", "logistics",
-           "connectivity", "govtech", "other")
 ENTITY_VALUES: dict[str, tuple[str, ...]] = {
     "sector": SECTORS,
-    "funding_type": ("grant", "equity", "loan", "prize"),
+    "funding_type": FUNDING_TYPES,
     "language": SUPPORTED_LANGUAGES,
 }
 _IGNORE = ""  # entity name of phrases that block a match and yield nothing
@@ -54,29 +54,37 @@ class EntityMatch(NamedTuple):
 class _Entry:
     entity: str
     value: str
-    strict: str = ""  # "upper": written in capitals; "title": capital initial
+    strict: str = ""  # "upper": in capitals; "title": capital initial; "marks": see _passes
     cue: bool = False  # only right after a word of `cues`
+    marks: frozenset[str] = frozenset()  # diacritics written in a "marks" form
+
+
+def _strict_entry(entity: str, value: str, form: str) -> _Entry:
+    """An entry matched only as ``form`` is written: its capitals, or its Arabic diacritics."""
+    letters = [c for c in form if c.isalpha()]
+    if any(c.isupper() for c in letters):
+        kind = "upper" if len(letters) > 1 and all(c.isupper() for c in letters) else "title"
+        return _Entry(entity, value, strict=kind)
+    marks = frozenset(c for c in unicodedata.normalize("NFD", form) if unicodedata.combining(c))
+    return _Entry(entity, value, strict="marks", marks=marks)
 
 
 # ---------------------------------------------------------------- text folding and tokens
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
-_TOKEN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?:[^\W_{_CJK}]|[{_MARKS}])+")
+_TOKEN_RE = re.compile(  # a Chinese run may hold bracketed Chinese: 刚果（金）
+    rf"(?P<cjk>[{_CJK}]+(?:[(（][{_CJK}]+[)）][{_CJK}]*)*)|(?:[^\W_{_CJK}]|[{_MARKS}])+"
+)
+_BRACKETS = str.maketrans("()", "（）")
 _CJK_RE = re.compile(rf"[{_CJK}]")
-_PRE = str.maketrans({"й": "\ue000", "Й": "\ue000", "ё": "е", "Ё": "е"})
-_POST = str.maketrans({"\ue000": "й", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ٱ": "ا", "ـ": None})
 _AR_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 
 
 @lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
-    """Return ``word`` case-folded without accents, ё or Arabic letter variants."""
-    folded = word.translate(_PRE).casefold()
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_POST)
+    """Return ``word`` folded for matching (``hubdata.text.fold``, cached per word)."""
+    return _fold_text(word)
 
 
 def _script(folded: str) -> str:
@@ -93,29 +101,38 @@ def _arabic_stems(word: str) -> set[str]:
     stems = {word}
     for p in _AR_PROCLITICS:
         if word.startswith(p) and len(word) - len(p) >= 2:
-            stems.add(word[len(p):])
+            stems.add(word[len(p) :])
     for q in ("", "و", "ف"):  # ل + ال is written لل: للمغرب = ل + المغرب
         if word.startswith(q + "لل") and len(word) - len(q) >= 4:
-            stems.add("ال" + word[len(q) + 2:])
+            stems.add("ال" + word[len(q) + 2 :])
     stems |= {s[2:] for s in stems if s.startswith("ال") and len(s) > 4}
     return stems
 
 
 # ---------------------------------------------------------------- inflection (build time)
 
-_RU_NOUN = ("", "а", "я", "у", "ю", "е", "и", "ы", "ой", "ей", "ом", "ем", "ам", "ям", "ах",
-            "ях", "ами", "ями", "ов", "ев", "ою", "ею")
-_RU_ADJ = ("ый", "ий", "ой", "ого", "его", "ому", "ему", "ым", "им", "ом", "ем", "ая", "яя",
-           "ую", "юю", "ое", "ее", "ые", "ие", "ых", "их", "ыми", "ими", "ей", "ою", "ею")
+_RU_NOUN = ("", *"а я у ю е и ы ой ей ом ем ам ям ах ях ами ями ов ев ою ею".split())
+_RU_ADJ = tuple(
+    "ый ий ой ого его ому ему ым им ом ем ая яя ую юю ое ее ые ие ых их ыми ими ей ою ею".split()
+)
 
 
 def _ru_forms(word: str) -> set[str]:
     """Case forms of a Russian word (folded); indeclinable words yield only themselves."""
-    if len(word) <= 3 or word[-1] in "оеуюэ" or (word[-1] == "и" and not word.endswith("ии")):
+    if len(word) <= 3:
         return {word}
     forms = {word}
-    if word.endswith(("ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие")):
+    if word.endswith(("ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие")):  # adjectives
         forms |= {word[:-2] + e for e in _RU_ADJ}
+        if word.endswith("ий"):  # and nouns such as Маврикий
+            forms |= {word[:-1] + e for e in _RU_NOUN}
+        return forms
+    if (
+        word[-1] in "оеуюэ"
+        or (word[-1] == "и" and not word.endswith("ии"))
+        or (word[-1] == "а" and word[-2] in "аеиоуыэюя")  # Самоа, Гоа
+    ):
+        return forms
     stem = word[:-1] if word[-1] in "аяьйы" else word
     return forms | {stem + e for e in _RU_NOUN}
 
@@ -153,14 +170,19 @@ def _demonym_forms(lang: str, word: str) -> set[str]:
 # ---------------------------------------------------------------- the index
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Index:
+    trie: dict[str, Any]  # word -> child; "" -> {entity: entry} where a form ends
+    cjk: dict[str, dict[str, _Entry]]  # Chinese form -> {entity: entry}
+    cjk_lengths: dict[str, list[int]]  # first character -> lengths of its forms, longest first
+
+
+@dataclass(frozen=True)
 class _Lexicon:
-    trie: dict[str, Any]
+    index: _Index
     forms: dict[str, set[str]]  # Russian case form -> the word as written in the lexicon
     prefixes: set[str]  # word* keywords, without the star
     prefix_lengths: list[int]
-    cjk: dict[str, dict[str, _Entry]]
-    cjk_lengths: dict[str, list[int]]  # first character -> lengths of its keys, longest first
     cues: frozenset[str]
     typo_index: dict[str, set[str]]  # a country word and each deletion of it -> country words
     typo_values: dict[str, str]  # country word -> ISO code
@@ -173,7 +195,7 @@ def _read(name: str) -> dict[str, Any]:
         return yaml.load(f, Loader=_YAML_LOADER) or {}
 
 
-def _strings(values: Iterable[Any], where: str) -> list[str]:
+def _strings(values: Iterable[Any] | None, where: str) -> list[str]:
     out = []
     for v in values or ():
         if not isinstance(v, str):  # YAML 1.1 reads a bare no/yes/on as a boolean
@@ -187,7 +209,7 @@ def _pattern(text: str) -> tuple[str, ...] | str:
     if _CJK_RE.search(text):
         if any(c.isalnum() for c in _CJK_RE.sub("", text)):
             raise ValueError(f"mixed Chinese and other script in {text!r}")
-        return "".join(_CJK_RE.findall(text))
+        return "".join(c for c in text.translate(_BRACKETS) if c in "（）" or _CJK_RE.match(c))
     keys: list[str] = []
     for chunk in text.split():
         words = [fold(m.group()) for m in _TOKEN_RE.finditer(chunk)]
@@ -207,8 +229,18 @@ class _Builder:
         self.typo_values: dict[str, str] = {}
         self.relaxed: dict[tuple[str, ...], str] = {}
 
-    def add(self, text: str, entry: _Entry, *, extra_forms: bool = False) -> None:
-        """Index one form; the first entry of an entity at the same key wins."""
+    def index(self) -> _Index:
+        lengths: dict[str, set[int]] = {}
+        for key in self.cjk:
+            lengths.setdefault(key[0], set()).add(len(key))
+        cjk_lengths = {c: sorted(ns, reverse=True) for c, ns in lengths.items()}
+        return _Index(self.trie, self.cjk, cjk_lengths)
+
+    def add(self, text: str, entry: _Entry, *, typo_target: bool = True) -> None:
+        """Index one form; the first entry of an entity at the same key wins.
+
+        A single-word country name with ``typo_target`` also matches one-letter typos.
+        """
         key = _pattern(text)
         if not key:
             return
@@ -230,7 +262,7 @@ class _Builder:
             return
         if entry.strict or entry.cue:
             self.relaxed.setdefault(key, entry.value)
-        elif entry.entity == "country" and len(key) == 1 and not key[0].endswith("*"):
+        elif typo_target and entry.entity == "country" and len(key) == 1:
             word = key[0]
             forms = {word}
             if _script(word) == "ru":  # the common case forms only: one letter changed/added
@@ -268,8 +300,12 @@ def _lexicon() -> _Lexicon:
     b = _Builder()
     countries = _read("countries.yml")
     codes = geo.countries()
-    for entity, fname in (("language", "languages.yml"), ("country", None),
-                          ("funding_type", "funding_types.yml"), ("sector", "sectors.yml")):
+    for entity, fname in (
+        ("language", "languages.yml"),
+        ("country", None),
+        ("funding_type", "funding_types.yml"),
+        ("sector", "sectors.yml"),
+    ):
         data = countries if fname is None else _read(fname)
         for lang, phrases in (data.get("ignore") or {}).items():
             for text in _strings(phrases, f"{entity} ignore {lang}"):
@@ -283,7 +319,10 @@ def _lexicon() -> _Lexicon:
                 raise ValueError(f"{fname}: unknown {entity} value {value!r}")
             for lang, words in per_lang.items():
                 for text in _strings(words, f"{fname} {value} {lang}"):
-                    b.add(text, _Entry(entity, value))
+                    if text.startswith("!"):  # case-sensitive: "!VC" is not Portuguese "vc"
+                        b.add(text[1:], _strict_entry(entity, value, text[1:]))
+                    else:
+                        b.add(text, _Entry(entity, value))
         if entity == "language":
             from babel import Locale
 
@@ -294,14 +333,15 @@ def _lexicon() -> _Lexicon:
 
     for code, forms in (countries.get("strict") or {}).items():
         for text in _strings(forms, f"strict {code}"):
-            letters = "".join(c for c in text if c.isalpha())
-            kind = "upper" if len(letters) > 1 and letters.isupper() else "title"
-            b.add(text, _Entry("country", code, strict=kind))
+            b.add(text, _strict_entry("country", code, text))
     for code, forms in (countries.get("cue_only") or {}).items():
         for text in _strings(forms, f"cue_only {code}"):
             b.add(text, _Entry("country", code, cue=True))
-    excluded = {(code, _pattern(t)) for code, forms in (countries.get("exclude") or {}).items()
-                for t in _strings(forms, f"exclude {code}")}
+    excluded = {
+        (code, _pattern(t))
+        for code, forms in (countries.get("exclude") or {}).items()
+        for t in _strings(forms, f"exclude {code}")
+    }
     for lang, per_code in (countries.get("aliases") or {}).items():
         for code, forms in per_code.items():
             for text in _strings(forms, f"aliases {lang} {code}"):
@@ -314,20 +354,18 @@ def _lexicon() -> _Lexicon:
             for text in _strings(forms, f"demonyms {lang} {code}"):
                 *head, last = text.split(" ")
                 for form in sorted(_demonym_forms(lang, fold(last))):
-                    b.add(" ".join([*head, form]), _Entry("country", code))
+                    b.add(" ".join([*head, form]), _Entry("country", code), typo_target=False)
 
     typo_index: dict[str, set[str]] = {}
     for word in b.typo_values:
-        for variant in {word} | {word[:i] + word[i + 1:] for i in range(len(word))}:
+        for variant in {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}:
             typo_index.setdefault(variant, set()).add(word)
     not_typos = {fold(w) for w in _strings(countries.get("not_typos"), "not_typos")}
     return _Lexicon(
-        trie=b.trie,
+        index=b.index(),
         forms=b.forms,
         prefixes=b.prefixes,
         prefix_lengths=sorted({len(p) for p in b.prefixes}),
-        cjk=b.cjk,
-        cjk_lengths=_lengths_by_first_char(b.cjk),
         cues=frozenset(fold(c) for c in _strings(countries.get("cues"), "cues")),
         typo_index=typo_index,
         typo_values=b.typo_values,
@@ -360,40 +398,78 @@ def _keys(folded: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+_KEYBOARDS = (
+    ("qwertyuiop", "asdfghjkl", "zxcvbnm"),
+    ("azertyuiop", "qsdfghjklm", "wxcvbn"),
+    ("йцукенгшщзх", "фывапролджэ", "ячсмитьбю"),
+)
+_SOUND_ALIKE = ("iye", "ck", "sz", "ao", "иые", "ао")
+
+
+@cache
+def _near_letters() -> frozenset[tuple[str, str]]:
+    """Letter pairs often typed for each other: keyboard neighbours and sound-alikes."""
+    pairs: set[tuple[str, str]] = set()
+    for rows in _KEYBOARDS:
+        where = {c: (y, x + y / 2) for y, row in enumerate(rows) for x, c in enumerate(row)}
+        for a, (ya, xa) in where.items():
+            for b, (yb, xb) in where.items():
+                if a != b and abs(ya - yb) <= 1 and abs(xa - xb) <= 1:
+                    pairs.add((a, b))
+    for group in _SOUND_ALIKE:
+        pairs |= {(a, b) for a in group for b in group if a != b}
+    return frozenset(pairs)
+
+
 def _one_edit(word: str, name: str) -> bool:
-    """A one-letter typo of ``name``: same first letter, never a different last letter."""
-    if word[0] != name[0] or word == name:
+    """Whether ``word`` is a one-letter typo of ``name``.
+
+    A letter left out, doubled or added, two letters swapped, or one replaced by a keyboard
+    neighbour or a sound-alike; the first and last letters always right (so that common words
+    such as "queria" or "francs" are not read as Quênia or France).
+    """
+    if word == name or word[0] != name[0] or word[-1] != name[-1]:
         return False
     if len(word) == len(name):
-        diffs = [i for i, (a, b) in enumerate(zip(word, name)) if a != b]
+        diffs = [i for i, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
         if len(diffs) == 1:
-            return diffs[0] != len(name) - 1
-        return (len(diffs) == 2 and diffs[1] == diffs[0] + 1
-                and word[diffs[0]] == name[diffs[1]] and word[diffs[1]] == name[diffs[0]])
+            return (word[diffs[0]], name[diffs[0]]) in _near_letters()
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and word[diffs[0]] == name[diffs[1]]
+            and word[diffs[1]] == name[diffs[0]]
+        )
     short, long_ = (word, name) if len(word) < len(name) else (name, word)
     if len(long_) - len(short) != 1:
         return False
-    i = next((i for i, (a, b) in enumerate(zip(short, long_)) if a != b), len(short))
-    return short[i:] == long_[i + 1:]
+    pairs = zip(short, long_[:-1], strict=True)
+    i = next((i for i, (a, b) in enumerate(pairs) if a != b), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 @lru_cache(maxsize=1 << 16)
 def _typo_country(folded: str) -> str | None:
     """The country of which ``folded`` is a one-letter typo, if exactly one."""
     lex = _lexicon()
-    if len(folded) < _MIN_TYPO_LEN - 1 or folded in lex.known_words or not folded.isalpha():
+    if len(folded) < _MIN_TYPO_LEN or folded in lex.known_words or not folded.isalpha():
         return None
     if _script(folded) == "ar":
         return None
     names: set[str] = set()
-    for variant in {folded} | {folded[:i] + folded[i + 1:] for i in range(len(folded))}:
+    for variant in {folded} | {folded[:i] + folded[i + 1 :] for i in range(len(folded))}:
         names |= lex.typo_index.get(variant, set())
     values = {lex.typo_values[n] for n in names if _one_edit(folded, n)}
     return values.pop() if len(values) == 1 else None
 
 
 def _passes(entry: _Entry, span: str, prev_word: str | None, cues: frozenset[str]) -> bool:
-    if entry.strict:
+    """Check the conditions of a strict or cue-only entry on the span as typed."""
+    if entry.strict == "marks":  # عُمان (Oman) is written bare or with its damma, never عمّان
+        marks = {c for c in unicodedata.normalize("NFD", span) if unicodedata.combining(c)}
+        if not marks <= entry.marks:
+            return False
+    elif entry.strict:
         letters = [c for c in span if c.isalpha()]
         if entry.strict == "upper" and not all(c.isupper() for c in letters):
             return False
@@ -402,25 +478,62 @@ def _passes(entry: _Entry, span: str, prev_word: str | None, cues: frozenset[str
     return not entry.cue or (prev_word is not None and prev_word in cues)
 
 
-def find_entities(text: str) -> list[EntityMatch]:
+class FormIndex:
+    """Extra surface forms matched like the lexicon's, such as those learned from training data.
+
+    Args:
+        forms: ``(entity, value, surface form)`` triples; a form matches folded like lexicon
+            forms (case, accents, Arabic proclitics), but is not inflected or typo-corrected.
+    """
+
+    def __init__(self, forms: Iterable[tuple[str, str, str]]) -> None:
+        builder = _Builder()
+        for entity, value, text in forms:
+            builder.add(text, _Entry(entity, value), typo_target=False)
+        self._index = builder.index()
+
+
+def find_entities(text: str, extra: FormIndex | None = None) -> list[EntityMatch]:
     """Find every entity mention in ``text``.
 
     Args:
         text: a message as typed, in any of the supported languages (or a mix).
+        extra: more forms to look for, competing with the lexicon's for the longest match.
 
     Returns:
         The matches in text order, without overlaps; ``start``/``end`` index ``text``.
     """
     lex = _lexicon()
+    indexes = (lex.index,) if extra is None else (lex.index, extra._index)
     found: list[tuple[int, int, int, _Entry]] = []  # start, end, rank, entry
     words: list[tuple[int, int, str, frozenset[str]]] = []  # start, end, folded, trie keys
     for m in _TOKEN_RE.finditer(text):
         if m.lastgroup == "cjk":
-            _scan_cjk(lex, m.group(), m.start(), found)
+            run = m.group().translate(_BRACKETS)
+            for index in indexes:
+                _scan_cjk(index, run, m.start(), found)
             words.append((m.start(), m.end(), "", frozenset()))  # Chinese breaks phrases
         else:
             words.append((m.start(), m.end(), *_word(m.group())))
-    root = lex.trie
+    for index in indexes:
+        _walk(index.trie, words, text, lex.cues, found)
+    matches = _resolve(found, text)
+    for start, end, word, _ in words:
+        code = _typo_country(word) if word else None
+        if code and not any(m.start <= start < m.end for m in matches):
+            matches.append(EntityMatch("country", code, start, end, text[start:end]))
+    matches.sort(key=lambda m: m.start)
+    return _merge_neighbours(matches, text)
+
+
+def _walk(
+    root: dict[str, Any],
+    words: list[tuple[int, int, str, frozenset[str]]],
+    text: str,
+    cues: frozenset[str],
+    found: list[tuple[int, int, int, _Entry]],
+) -> None:
+    """Add every trie phrase that starts at some word (Chinese runs and wide gaps stop it)."""
     for i, (start, _, _, keys) in enumerate(words):
         nodes = [root[k] for k in keys if k in root]
         j = i
@@ -429,37 +542,41 @@ def find_entities(text: str) -> list[EntityMatch]:
             for node in nodes:
                 for entry in node.get("", {}).values():
                     prev_word = words[i - 1][2] if i else None
-                    if _passes(entry, text[start:end], prev_word, lex.cues):
-                        found.append((start, end, _RANK[entry.entity], entry))
+                    if _passes(entry, text[start:end], prev_word, cues):
+                        found.append((start, end, _RANK.get(entry.entity, 5), entry))
             j += 1
             if j == len(words) or not words[j][2] or words[j][0] - end > _MAX_GAP:
                 break
             nodes = [n[k] for n in nodes for k in words[j][3] if k in n]
-    matches = _resolve(found, text)
-    for start, end, word, _ in words:
-        code = _typo_country(word) if word else None
-        if code and not any(m.start <= start < m.end for m in matches):
-            matches.append(EntityMatch("country", code, start, end, text[start:end]))
-    matches.sort(key=lambda m: m.start)
-    return matches
 
 
-def _lengths_by_first_char(keys: Iterable[str]) -> dict[str, list[int]]:
-    lengths: dict[str, set[int]] = {}
-    for key in keys:
-        lengths.setdefault(key[0], set()).add(len(key))
-    return {c: sorted(ns, reverse=True) for c, ns in lengths.items()}
+def _merge_neighbours(matches: list[EntityMatch], text: str) -> list[EntityMatch]:
+    """Join keywords of one value that follow each other ("energía solar")."""
+    out: list[EntityMatch] = []
+    for m in matches:
+        prev = out[-1] if out else None
+        if (
+            prev
+            and m.entity != "country"
+            and (prev.entity, prev.value) == (m.entity, m.value)
+            and m.start - prev.end <= 2
+            and not text[prev.end : m.start].strip(" -")
+        ):
+            out[-1] = EntityMatch(m.entity, m.value, prev.start, m.end, text[prev.start : m.end])
+        else:
+            out.append(m)
+    return out
 
 
-def _scan_cjk(lex: _Lexicon, run: str, offset: int, found: list) -> None:
+def _scan_cjk(index: _Index, run: str, offset: int, found: list) -> None:
     """Leftmost-longest dictionary matches in a run of Chinese characters."""
     i = 0
     while i < len(run):
-        for n in lex.cjk_lengths.get(run[i], ()):
-            entries = lex.cjk.get(run[i:i + n]) if i + n <= len(run) else None
+        for n in index.cjk_lengths.get(run[i], ()):
+            entries = index.cjk.get(run[i : i + n]) if i + n <= len(run) else None
             if entries:
                 for entry in entries.values():
-                    found.append((offset + i, offset + i + n, _RANK[entry.entity], entry))
+                    found.append((offset + i, offset + i + n, _RANK.get(entry.entity, 5), entry))
                 i += n
                 break
         else:
@@ -472,8 +589,11 @@ def _resolve(found: list[tuple[int, int, int, _Entry]], text: str) -> list[Entit
     for start, end, _, entry in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
         if all(end <= s or start >= e for s, e, _ in chosen):
             chosen.append((start, end, entry))
-    return [EntityMatch(e.entity, e.value, s, end, text[s:end]) for s, end, e in chosen
-            if e.entity != _IGNORE]
+    return [
+        EntityMatch(e.entity, e.value, s, end, text[s:end])
+        for s, end, e in chosen
+        if e.entity != _IGNORE
+    ]
 
 
 def normalise(entity: str, text: str) -> str | None:

@@ -1,4 +1,7 @@
-"""Telling a follow-up ("and in Uganda?", "et au Ghana ?") from a new question."""
+"""Telling a follow-up ("and in Uganda?", "et au Ghana ?") from a new question.
+
+Shared by the NLU (which marks such messages as needing context) and the actions.
+"""
 
 from __future__ import annotations
 
