@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import runtime
 from actions.base import DatabaseAction, intent_button, say
 from actions.choices import TOPIC_INTENTS, country_buttons, sector_buttons
-from hubdata.followups import is_follow_up
 from hubdata import catalog, founders, searches
+from hubdata.followups import is_elliptical
 
 ANY = "any"
 NEEDS_COUNTRY = frozenset({"funding", "hubs"})
@@ -26,9 +26,9 @@ def resolve_topic(tracker: Tracker) -> str | None:
     intent = (message.get("intent") or {}).get("name")
     entities = message.get("entities") or []
     last_topic = tracker.get_slot("topic")
-    if last_topic and is_follow_up(message.get("text") or "", entities):
-        funding_type = any(e.get("entity") == "funding_type" for e in entities)
-        return "funding" if funding_type else last_topic
+    names_funding = any(e.get("entity") == "funding_type" for e in entities)
+    if is_elliptical(message.get("text") or "", entities) and (last_topic or names_funding):
+        return "funding" if names_funding else last_topic
     if intent in catalog.INTENT_TOPICS:
         return catalog.INTENT_TOPICS[intent]
     if any(e.get("entity") == "funding_type" for e in entities):

@@ -118,7 +118,8 @@ def build_application(settings: Settings) -> Application:
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=lambda: resources))  # type: ignore[arg-type]
-        .concurrent_updates(InboxUpdateProcessor(lambda: resources.sessions))
+        .concurrent_updates(InboxUpdateProcessor(lambda: resources.sessions,
+                                                 retry_interval_s=settings.retry_interval_s))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -116,5 +116,10 @@ async def founder_turn(
             await say(context, update, "error.nlu_unavailable", lang)
         return
     lang = await language_of(context, update, detected)  # the turn may have changed it
+    if not replies:  # Rasa answered nothing: an action failed (the action server is down?)
+        logger.error("Rasa gave no reply to update %s", update.update_id)
+        outcome.failed, outcome.error = True, "no reply from Rasa"
+        await say(context, update, "error.internal", lang)
+        return
     await send_replies(context, chat.id, lang, replies)
 

@@ -61,10 +61,12 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         self,
         sessions: Callable[[], sessionmaker | None],
         max_concurrent_updates: int = 64,
+        retry_interval_s: float = 10.0,
     ) -> None:
         """``sessions`` returns the session factory once post_init has opened it."""
         super().__init__(max_concurrent_updates)
         self._sessions = sessions
+        self._retry_interval_s = retry_interval_s
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -119,7 +121,8 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         status = inbox.RETRY if outcome.retry else inbox.FAILED if outcome.failed else inbox.DONE
         try:
             async with transaction(sessions) as session:
-                await inbox.finish(session, update.update_id, status, outcome.error)
+                await inbox.finish(session, update.update_id, status, outcome.error,
+                                   self._retry_interval_s)
         except SQLAlchemyError:
             logger.exception("could not mark update %s %s", update.update_id, status)
 

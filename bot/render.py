@@ -6,6 +6,7 @@ This is the one place where user-facing text is rendered, in the founder's langu
 from __future__ import annotations
 
 import html
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,8 @@ def resource_card(catalogs: Catalogs, lang: str, number: int, resource: Resource
         lines.append(html.escape(catalogs.render(
             lang, "card.dates", {"start": resource.starts_on,
                                  "end": resource.ends_on or resource.starts_on})))
+        if catalog.is_past(resource, date.today()):
+            lines.append(html.escape(catalogs.render(lang, "card.past_edition")))
     lines.append(html.escape(description))
     lines.append(html.escape(catalogs.render(lang, "card.link", {"url": resource.url})))
     lines.append("<i>" + html.escape(catalogs.render(

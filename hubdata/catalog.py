@@ -95,11 +95,13 @@ def score(resource: Resource, query: Query, today: date) -> float | None:
         total += 0.5
     if resource.is_example:
         total -= 1.0
-    if resource.kind == "event":
-        finished = resource.ends_on or resource.starts_on
-        if finished is not None and finished < today:
-            total -= 3.0
     return total
+
+
+def is_past(resource: Resource, today: date) -> bool:
+    """Whether an event has already ended."""
+    finished = resource.ends_on or resource.starts_on
+    return resource.kind == "event" and finished is not None and finished < today
 
 
 async def find(session: AsyncSession, query: Query, today: date | None = None) -> list[Resource]:
@@ -109,7 +111,9 @@ async def find(session: AsyncSession, query: Query, today: date | None = None) -
     rows = (await session.execute(select(Resource).where(Resource.kind == kind))).scalars().all()
     scored = [(score(r, query, today), r) for r in rows]
     ranked = [(s, r) for s, r in scored if s is not None]
-    ranked.sort(key=lambda pair: (-pair[0], pair[1].verified_on.toordinal() * -1, pair[1].id))
+    # Upcoming events before past ones; then best score, most recently verified, id.
+    ranked.sort(key=lambda pair: (is_past(pair[1], today), -pair[0],
+                                  -pair[1].verified_on.toordinal(), pair[1].id))
     return [r for _, r in ranked]
 
 

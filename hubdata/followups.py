@@ -44,9 +44,21 @@ def remainder(text: str, entities: Iterable[Mapping[str, Any]]) -> list[str]:
     return [w for w in _WORD.findall(rest) if w not in FILLER and not w.isdigit()]
 
 
-def is_follow_up(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
-    """True when the message names only entities and filler: it continues the last topic."""
+def is_elliptical(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
+    """True when the message names only search details (and filler words)."""
     entities = list(entities)
     if not any(e.get("entity") in ("country", "sector", "funding_type") for e in entities):
         return False
     return not remainder(text, entities)
+
+
+def is_follow_up(text: str, entities: Iterable[Mapping[str, Any]]) -> bool:
+    """True when the message cannot name its topic and continues the last one.
+
+    A funding type names the topic itself ("any grants in Kenya?", "what about loans?"), so a
+    message with one is a funding question, not a follow-up of whatever came before.
+    """
+    entities = list(entities)
+    if any(e.get("entity") == "funding_type" for e in entities):
+        return False
+    return is_elliptical(text, entities)

@@ -129,9 +129,9 @@ def _geo() -> _Geo:
     )
 
 
-def _code(code: str) -> str:
+def canonical(code: str | int) -> str:
     """Canonical form of an area code: upper case, M49 codes zero-padded to three digits."""
-    code = code.strip()
+    code = str(code).strip()
     return code.zfill(3) if code.isdigit() else code.upper()
 
 
@@ -146,17 +146,17 @@ def country(iso2: str) -> Country:
     Raises:
         KeyError: ``iso2`` is not a country of the table.
     """
-    return _geo().countries[_code(iso2)]
+    return _geo().countries[canonical(iso2)]
 
 
 def is_country(code: str) -> bool:
     """Return whether ``code`` is the ISO alpha-2 code of a country or area of the M49 table."""
-    return _code(code) in _geo().countries
+    return canonical(code) in _geo().countries
 
 
 def is_area(code: str) -> bool:
     """Return whether ``code`` is a country, an M49 region code or a named group."""
-    code = _code(code)
+    code = canonical(code)
     geo = _geo()
     return code in geo.countries or code in geo.m49_names or code in geo.groups
 
@@ -168,13 +168,13 @@ def areas_for_country(iso2: str) -> frozenset[str]:
     and each named group that lists it. An unknown code yields just itself and the world, so
     a resource targeted at the world still matches.
     """
-    code = _code(iso2)
+    code = canonical(iso2)
     return _geo().areas.get(code, frozenset({code, WORLD}))
 
 
 def countries_in(code: str) -> frozenset[str]:
     """Return the countries inside an area (a country contains itself); empty if unknown."""
-    return _geo().members.get(_code(code), frozenset())
+    return _geo().members.get(canonical(code), frozenset())
 
 
 def area_name(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -186,7 +186,7 @@ def area_name(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
     Raises:
         KeyError: ``code`` is not an area.
     """
-    code = _code(code)
+    code = canonical(code)
     geo = _geo()
     if code in geo.groups:
         names = geo.groups[code].names
@@ -215,4 +215,4 @@ def group(code: str) -> NamedGroup:
     Raises:
         KeyError: ``code`` is not a named group.
     """
-    return _geo().groups[_code(code)]
+    return _geo().groups[canonical(code)]

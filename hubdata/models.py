@@ -118,6 +118,7 @@ class IncomingUpdate(Base):
     attempts = Column(Integer, nullable=False, default=0)
     error = Column(String(300), nullable=True)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    retry_at = Column(DateTime(timezone=True), nullable=True)
     finished_at = Column(DateTime(timezone=True), nullable=True)
 
 

@@ -18,6 +18,16 @@ from hubdata.models import FUNDING_TYPES, KINDS, SECTORS, STAGES, Resource, Reso
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
 
 RESOURCE_DIR = PROJECT_ROOT / "data" / "resources"
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """A safe loader that leaves dates as text, so that a bad date is reported by field."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,119}$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
@@ -90,7 +100,7 @@ def to_resource(entry: dict[str, Any]) -> Resource:
         kind=entry["kind"],
         funding_type=entry.get("funding_type"),
         organisation=entry["organisation"],
-        areas=[str(a) for a in entry["areas"]],
+        areas=[geo.canonical(a) for a in entry["areas"]],
         sectors=list(entry.get("sectors") or ["any"]),
         stages=list(entry.get("stages") or ["any"]),
         languages=list(entry.get("languages") or ["en"]),
@@ -116,20 +126,63 @@ def to_resource(entry: dict[str, Any]) -> Resource:
 
 
 def load_files(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[EntryError]]:
-    """Read and validate seed files; return the entries and every error, ids checked unique."""
+    """Read and validate seed files; return the entries and every error, ids checked unique.
+
+    The catalogue's own files (data/resources/*.yml) also get their translations merged in.
+    """
+    paths = sorted(paths)
     entries: list[dict[str, Any]] = []
     errors: list[EntryError] = []
     seen: dict[str, str] = {}
-    for path in sorted(paths):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    for path in paths:
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText) or []
+        except yaml.YAMLError as error:
+            errors.append(EntryError(path.name, "file", f"cannot be read: {error}"))
+            continue
+        if not isinstance(data, list):
+            errors.append(EntryError(path.name, "file", "must be a list of entries"))
+            continue
         for index, entry in enumerate(data, start=1):
+            if not isinstance(entry, dict):
+                errors.append(EntryError(f"{path.name} entry {index}", "entry", "not a mapping"))
+                continue
             where = f"{path.name} entry {index} ({entry.get('id', '?')})"
             errors.extend(validate(entry, where))
             if entry.get("id") in seen:
                 errors.append(EntryError(where, "id", f"duplicate of {seen[entry['id']]}"))
             seen[entry.get("id", "")] = where
             entries.append(entry)
+    translations = RESOURCE_DIR / "translations"
+    if paths and translations.is_dir() and all(p.parent == RESOURCE_DIR for p in paths):
+        errors.extend(merge_translations(entries, translations))
     return entries, errors
+
+
+def merge_translations(entries: list[dict[str, Any]], directory: Path) -> list[EntryError]:
+    """Add titles and descriptions from ``directory/<lang>.yml`` (id -> title, description).
+
+    A text already in the entry (an organisation's official name) is kept.
+    """
+    errors: list[EntryError] = []
+    by_id = {e.get("id"): e for e in entries}
+    for path in sorted(directory.glob("*.yml")):
+        lang = path.stem
+        if lang not in SUPPORTED_LANGUAGES:
+            errors.append(EntryError(path.name, "file", f"unsupported language {lang!r}"))
+            continue
+        texts = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText) or {}
+        for resource_id, text in texts.items():
+            if resource_id not in by_id:
+                errors.append(EntryError(path.name, str(resource_id), "no such resource id"))
+                continue
+            if not isinstance(text, dict) or not text.get("title"):
+                errors.append(EntryError(path.name, str(resource_id), "needs a title"))
+                continue
+            existing = by_id[resource_id].setdefault("text", {}).setdefault(lang, {})
+            existing.setdefault("title", text["title"])
+            existing.setdefault("description", text.get("description") or "")
+    return errors
 
 
 async def replace_catalogue(session: AsyncSession, entries: list[dict[str, Any]]) -> int:

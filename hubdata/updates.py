@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ PENDING = "pending"
 DONE = "done"
 RETRY = "retry"
 FAILED = "failed"
-MAX_ATTEMPTS = 5
+MAX_RETRY_AGE = timedelta(hours=24)  # a message not answerable within a day is given up
+BACKOFF_FACTOR_CAP = 8  # retries wait interval, 2x, 4x, 8x, 8x, ...
 
 
 async def record(
@@ -42,18 +44,30 @@ async def start_attempt(session: AsyncSession, update_id: int) -> None:
         row.status = PENDING
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 async def finish(
-    session: AsyncSession, update_id: int, status: str = DONE, error: str | None = None
+    session: AsyncSession,
+    update_id: int,
+    status: str = DONE,
+    error: str | None = None,
+    retry_interval_s: float = 10.0,
 ) -> None:
-    """Mark the update done, or for retry, or failed for good."""
+    """Mark the update done, or failed for good, or for a retry with exponential backoff."""
     row = await session.get(IncomingUpdate, update_id)
     if row is None:
         return
-    if status == RETRY and row.attempts >= MAX_ATTEMPTS:
+    now = utcnow()
+    if status == RETRY and now - _aware(row.received_at) > MAX_RETRY_AGE:
         status = FAILED
     row.status = status
     row.error = (error or "")[:300] or None
-    row.finished_at = utcnow() if status in (DONE, FAILED) else None
+    if status == RETRY:
+        factor = min(2 ** max(row.attempts - 1, 0), BACKOFF_FACTOR_CAP)
+        row.retry_at = now + timedelta(seconds=retry_interval_s * factor)
+    row.finished_at = now if status in (DONE, FAILED) else None
 
 
 async def unfinished(
@@ -64,9 +78,11 @@ async def unfinished(
         select(IncomingUpdate)
         .where(IncomingUpdate.status.in_(tuple(statuses)))
         .order_by(IncomingUpdate.update_id)
-        .limit(limit)
     )
-    return (await session.execute(query)).scalars().all()
+    now = utcnow()
+    rows = (await session.execute(query)).scalars().all()
+    due = [r for r in rows if r.status != RETRY or r.retry_at is None or _aware(r.retry_at) <= now]
+    return due[:limit]
 
 
 async def status_of(session: AsyncSession, update_id: int) -> str | None:

@@ -42,11 +42,7 @@ class FollowUpDetector(GraphComponent):
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            entities = message.get(ENTITIES) or []
-            # A funding type names the topic itself ("what about loans?"): not elliptical.
-            if any(e.get("entity") == "funding_type" for e in entities):
-                continue
-            if not is_follow_up(text, entities):
+            if not is_follow_up(text, message.get(ENTITIES) or []):
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r["name"] != FALLBACK]
             message.set(INTENT, {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)

@@ -11,6 +11,7 @@ import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import sessionmaker
 
 from actions import runtime
@@ -156,7 +157,7 @@ async def test_search_asks_for_the_country_first(
     buttons = message["buttons"]
     assert payload(buttons[0]) == ("ask_funding", {"country": first})
     assert buttons[0]["params"] == {"country": first}
-    assert buttons[0]["payload"] == '/ask_funding{"country":"%s"}' % first
+    assert buttons[0]["payload"] == '/ask_funding{"country":"' + first + '"}'
     assert payload(buttons[-1]) == ("ask_funding", {"country": "any"})
     assert all(geo.is_country(payload(b)[1]["country"]) for b in buttons[:-1])
     assert slot_events(events) == {"topic": "funding", "fallback_count": 0.0,
@@ -266,6 +267,26 @@ async def test_follow_up_keeps_the_topic(live: sessionmaker, action: type[Action
     async with transaction(live) as session:
         search = await searches.get(session, message["search_id"])
         assert search is not None and search.topic == "funding"
+
+
+async def test_follow_up_misread_as_another_topic_keeps_the_topic(live: sessionmaker) -> None:
+    messages, _ = await run(
+        ActionSearchResources(),
+        tracker("and in Uganda?", "ask_hubs", [entity("country", "UG", "Uganda", 7)],
+                slots={"topic": "funding", "country": "UG", "sector": "any"}),
+    )
+    assert messages[0]["msgid"] == "results.found"
+    assert messages[0]["params"]["topic"] == "funding"
+
+
+async def test_new_question_with_a_country_changes_the_topic(live: sessionmaker) -> None:
+    messages, _ = await run(
+        ActionSearchResources(),
+        tracker("show me hubs in Uganda", "ask_hubs",
+                [entity("country", "UG", "Uganda", 16)],
+                slots={"topic": "funding", "country": "UG", "sector": "any"}),
+    )
+    assert messages[0]["params"]["topic"] == "hubs"
 
 
 async def test_funding_type_follow_up_switches_to_funding(live: sessionmaker) -> None:
@@ -519,6 +540,29 @@ async def test_database_down_is_reported(database_down: None, action: type[Actio
     messages, events = await run(action(), t)
     assert messages == [{"msgid": "error.database"}]
     assert events == []
+
+
+async def test_failed_commit_takes_back_what_was_said(
+    sessions: sessionmaker, database_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        await founders.get_or_create(session, USER)
+        await session.execute(sql_text(
+            "CREATE TRIGGER refuse_updates BEFORE UPDATE ON founders "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        ))
+    runtime.start(Settings(database_url=database_url))
+    try:
+        messages, events = await run(
+            ActionChangeLanguage(),
+            tracker("in Russian", "change_language", [entity("language", "ru", "Russian", 3)]),
+        )
+    finally:
+        await runtime.stop()
+    assert messages == [{"msgid": "error.database"}]
+    assert events == []
+    founder = await stored_founder(sessions)
+    assert founder is not None and founder.language is None
 
 
 async def test_runtime_must_be_started() -> None:

@@ -141,11 +141,6 @@ async def test_past_events_come_after_upcoming_ones(sessions: sessionmaker) -> N
     assert set(ids[3:]) == {"past", "started-long-ago-no-end"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: the past-event penalty (3) is smaller than the area spread (8 vs 2), so a "
-    "finished event in the founder's country ranks above an upcoming worldwide one",
-    strict=True,
-)
 async def test_past_event_in_country_still_comes_after_upcoming_worldwide(
     sessions: sessionmaker,
 ) -> None:
@@ -214,12 +209,6 @@ async def test_text_falls_back_to_english(sessions: sessionmaker) -> None:
         assert loaded.text("ar").title == "Title bilingual"
 
 
-@pytest.mark.xfail(
-    reason="BUG: seed.validate accepts area codes that YAML reads as numbers (002 -> 2, "
-    "001 -> 1) or in lower case ('ke'), but to_resource stores them as written, so the "
-    "record never matches any country",
-    strict=True,
-)
 async def test_area_codes_accepted_by_validation_match_in_searches(
     sessions: sessionmaker, tmp_path
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hubdata.followups import is_follow_up, remainder
+from hubdata.followups import is_elliptical, is_follow_up, remainder
 from hubdata.lexicon import find_entities
 
 
@@ -34,7 +34,9 @@ def entities(text: str) -> list[dict[str, Any]]:
 def test_entity_only_follow_ups(text: str, entity: str, value: str) -> None:
     found = entities(text)
     assert [(e["entity"], e["value"]) for e in found] == [(entity, value)]
-    assert is_follow_up(text, found)
+    assert is_elliptical(text, found)
+    # A funding type names its topic (funding), so only the others continue the last topic.
+    assert is_follow_up(text, found) == (entity != "funding_type")
     assert remainder(text, found) == []
 
 
@@ -54,11 +56,6 @@ def test_full_questions_are_not_follow_ups(text: str) -> None:
     assert not is_follow_up(text, found)
 
 
-@pytest.mark.xfail(
-    reason="BUG: every word besides the entities is filler ('any', 'for', 'in'), so a full "
-    "question naming a funding type, a sector and a country counts as a follow-up",
-    strict=True,
-)
 def test_full_question_made_of_entities_is_not_a_follow_up() -> None:
     text = "any grants for agritech in Kenya?"
     found = entities(text)

@@ -107,12 +107,26 @@ def test_other_kinds_are_stocked(seed_entries: list[dict[str, Any]]) -> None:
     assert "academia" in membership
 
 
+@pytest.mark.xfail(
+    reason="BUG (data): every seed event had already ended when it was verified "
+    "(latest end 2026-07-10, verified 2026-11-30), so 'events' only ever lists past ones",
+    strict=True,
+)
+def test_some_event_was_upcoming_when_verified(seed_entries: list[dict[str, Any]]) -> None:
+    upcoming = [
+        e["id"] for e in _of_kind(seed_entries, "event")
+        if (e.get("ends_on") or e.get("starts_on")) and
+        (e.get("ends_on") or e["starts_on"]) >= e["verified_on"]
+    ]
+    assert upcoming
+
+
 def test_every_entry_is_sourced_and_dated(seed_entries: list[dict[str, Any]]) -> None:
     for entry in seed_entries:
         assert HTTP_URL.match(str(entry.get("source_url", ""))), entry["id"]
         assert HTTP_URL.match(str(entry.get("url", ""))), entry["id"]
-        verified = entry.get("verified_on")
-        assert isinstance(verified, date) and verified <= date.today(), entry["id"]
+        verified = date.fromisoformat(str(entry.get("verified_on")))
+        assert verified <= date.today(), entry["id"]
         if not entry.get("example"):  # a real record cites a real page, not a placeholder
             host = entry["source_url"].split("/")[2].lower()
             assert not re.search(r"(^|\.)example\.(org|com|net)$", host), entry["id"]
@@ -253,11 +267,6 @@ def test_empty_file_loads_nothing(tmp_path: Path) -> None:
     assert seed.load_files([path]) == ([], [])
 
 
-@pytest.mark.xfail(
-    reason="BUG: an impossible unquoted date (YAML timestamp) makes load_files raise a bare "
-    "ValueError from yaml.safe_load instead of reporting the entry and field",
-    strict=True,
-)
 def test_unquoted_impossible_date_is_reported_not_raised(tmp_path: Path) -> None:
     path = tmp_path / "dates.yml"
     path.write_text(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy.orm import sessionmaker
 
 from hubdata import updates
 from hubdata.db import transaction
+from hubdata.models import IncomingUpdate, utcnow
 
 PAYLOAD = {"update_id": 1, "message": {"text": "hello"}}
 
 
-async def record(sessions: sessionmaker, update_id: int, chat_id: int | None = 5):
+async def record(
+    sessions: sessionmaker, update_id: int, chat_id: int | None = 5
+) -> IncomingUpdate | None:
     async with transaction(sessions) as session:
         return await updates.record(session, update_id, chat_id, dict(PAYLOAD))
 
@@ -55,52 +60,96 @@ async def test_status_of_unknown_update(sessions: sessionmaker) -> None:
     assert await status(sessions, 999) is None
 
 
+async def set_times(sessions: sessionmaker, update_id: int, **times: datetime) -> None:
+    async with transaction(sessions) as session:
+        row = await session.get(IncomingUpdate, update_id)
+        assert row is not None
+        for name, value in times.items():
+            setattr(row, name, value)
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 async def test_finish_sets_finished_at_and_error(sessions: sessionmaker) -> None:
     await record(sessions, 102)
     await attempt_and_finish(sessions, 102, updates.RETRY, "x" * 500)
     async with transaction(sessions) as session:
-        (row,) = await updates.unfinished(session)
+        assert await updates.unfinished(session) == []  # not due yet
+        row = await session.get(IncomingUpdate, 102)
+        assert row is not None
         assert row.status == updates.RETRY and row.attempts == 1
         assert row.finished_at is None
         assert row.error == "x" * 300
     await attempt_and_finish(sessions, 102, updates.DONE)
     async with transaction(sessions) as session:
-        assert await updates.unfinished(session) == []
-        assert await updates.status_of(session, 102) == updates.DONE
+        row = await session.get(IncomingUpdate, 102)
+        assert row is not None and row.status == updates.DONE
+        assert row.finished_at is not None and row.error is None
 
 
-async def test_retry_becomes_failed_after_max_attempts(sessions: sessionmaker) -> None:
+async def test_retry_waits_longer_each_time_up_to_a_cap(sessions: sessionmaker) -> None:
     await record(sessions, 103)
-    for attempt in range(1, updates.MAX_ATTEMPTS):
-        await attempt_and_finish(sessions, 103, updates.RETRY, "rasa down")
-        assert await status(sessions, 103) == updates.RETRY, attempt
-    await attempt_and_finish(sessions, 103, updates.RETRY, "rasa down")
-    assert await status(sessions, 103) == updates.FAILED
+    waits = []
+    for _ in range(6):
+        async with transaction(sessions) as session:
+            await updates.start_attempt(session, 103)
+        before = utcnow()
+        async with transaction(sessions) as session:
+            await updates.finish(session, 103, updates.RETRY, "rasa down", retry_interval_s=10)
+        after = utcnow()
+        async with transaction(sessions) as session:
+            row = await session.get(IncomingUpdate, 103)
+            assert row is not None and row.status == updates.RETRY
+            retry_at = aware(row.retry_at)
+        low = (retry_at - after).total_seconds()
+        high = (retry_at - before).total_seconds()
+        waits.append(next(w for w in (10, 20, 40, 80, 160) if low - 1 <= w <= high + 1))
+    assert waits == [10, 20, 40, 80, 80, 80]
+
+
+async def test_retry_becomes_failed_after_max_retry_age(sessions: sessionmaker) -> None:
+    await record(sessions, 104)
+    young = utcnow() - updates.MAX_RETRY_AGE + timedelta(minutes=5)
+    await set_times(sessions, 104, received_at=young)
+    await attempt_and_finish(sessions, 104, updates.RETRY, "rasa down")
+    assert await status(sessions, 104) == updates.RETRY
+    await set_times(sessions, 104, received_at=utcnow() - updates.MAX_RETRY_AGE
+                    - timedelta(minutes=1))
+    await attempt_and_finish(sessions, 104, updates.RETRY, "rasa down")
+    assert await status(sessions, 104) == updates.FAILED
+    await set_times(sessions, 104, retry_at=utcnow() - timedelta(hours=1))
     async with transaction(sessions) as session:
         assert await updates.unfinished(session) == []
         (failed,) = await updates.unfinished(session, statuses=(updates.FAILED,))
-        assert failed.attempts == updates.MAX_ATTEMPTS
+        assert failed.attempts == 2
         assert failed.finished_at is not None and failed.error == "rasa down"
 
 
 async def test_start_attempt_marks_in_flight(sessions: sessionmaker) -> None:
-    await record(sessions, 104)
-    await attempt_and_finish(sessions, 104, updates.RETRY)
+    await record(sessions, 105)
+    await attempt_and_finish(sessions, 105, updates.RETRY)
     async with transaction(sessions) as session:
-        await updates.start_attempt(session, 104)
+        await updates.start_attempt(session, 105)
         await updates.start_attempt(session, 999)  # unknown: ignored
-    assert await status(sessions, 104) == updates.PENDING
+    assert await status(sessions, 105) == updates.PENDING
+    async with transaction(sessions) as session:
+        row = await session.get(IncomingUpdate, 105)
+        assert row is not None and row.attempts == 2
 
 
 async def test_unfinished_by_status_in_update_order(sessions: sessionmaker) -> None:
-    for update_id in (205, 201, 203, 202, 204):
+    for update_id in (205, 201, 203, 202, 204, 206):
         await record(sessions, update_id)
     await attempt_and_finish(sessions, 202, updates.DONE)
     await attempt_and_finish(sessions, 203, updates.RETRY)
     await attempt_and_finish(sessions, 204, updates.FAILED)
+    await attempt_and_finish(sessions, 206, updates.RETRY)
+    await set_times(sessions, 203, retry_at=utcnow() - timedelta(seconds=1))  # due
     async with transaction(sessions) as session:
         ids = [u.update_id for u in await updates.unfinished(session)]
-        assert ids == [201, 203, 205]
+        assert ids == [201, 203, 205]  # 206 waits for its retry time
         pending = await updates.unfinished(session, statuses=(updates.PENDING,))
         assert [u.update_id for u in pending] == [201, 205]
         retry = await updates.unfinished(session, statuses=[updates.RETRY])
