@@ -6,8 +6,8 @@ This is the one place where user-facing text is rendered, in the founder's langu
 from __future__ import annotations
 
 import html
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -107,11 +107,6 @@ def test_other_kinds_are_stocked(seed_entries: list[dict[str, Any]]) -> None:
     assert "academia" in membership
 
 
-@pytest.mark.xfail(
-    reason="BUG (data): every seed event had already ended when it was verified "
-    "(latest end 2026-07-10, verified 2026-11-30), so 'events' only ever lists past ones",
-    strict=True,
-)
 def test_some_event_was_upcoming_when_verified(seed_entries: list[dict[str, Any]]) -> None:
     upcoming = [
         e["id"] for e in _of_kind(seed_entries, "event")
