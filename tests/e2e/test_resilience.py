@@ -80,3 +80,15 @@ def test_a_failing_action_server_gets_a_clear_answer(stack: Stack, chat_id: int)
         stack.start_child("action server")
     [reply] = stack.ask(chat_id, "any grants for fintech in Ghana?")
     assert stack.is_message(reply["text"], "en", "results.found"), reply["text"]
+
+
+def test_no_secret_reaches_a_log(stack: Stack) -> None:
+    from bot.app import LOCAL_TOKEN
+
+    secrets = [stack.env["RASA_TOKEN"], LOCAL_TOKEN, LOCAL_TOKEN.split(":")[1]]
+    logs = list((stack.tmp / "logs").glob("*.log"))
+    assert logs, "the processes wrote no logs"
+    for log in logs:
+        text = log.read_text(errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"{log.name} contains a secret"
