@@ -1,0 +1,47 @@
+"""``emergebot db ...``: the resource database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from hubdata.settings import Settings
+
+
+async def _seed(settings: Settings, files: list[Path] | None) -> int:
+    from hubdata import seed
+    from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+
+    entries, errors = seed.load_files(files or sorted(seed.RESOURCE_DIR.glob("*.yml")))
+    if errors:
+        for error in errors:
+            print(error, file=sys.stderr)
+        print(f"{len(errors)} error(s): nothing was loaded", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        async with transaction(make_session_factory(engine)) as session:
+            count = await seed.replace_catalogue(session, entries)
+    finally:
+        await engine.dispose()
+    examples = sum(1 for e in entries if e.get("example"))
+    print(f"seeded {count} resources ({examples} marked as examples)")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the schema and load the sourced catalogue."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_seed(settings, args.files))
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    """Add ``db`` and its commands."""
+    db = groups.add_parser("db", help="the resource database").add_subparsers(
+        dest="command", required=True)
+    seed = db.add_parser("seed", help="create the schema and load data/resources/*.yml")
+    seed.add_argument("files", nargs="*", type=Path, help="seed files (default: all)")
+    seed.set_defaults(func=cmd_seed)
