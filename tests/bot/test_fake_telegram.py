@@ -290,7 +290,8 @@ async def test_webhook_delivery_with_secret_and_retry(fake: FakeTelegram, bot: B
             await bot.get_updates()
         first = await fake.send_text(CHAT, "via webhook")
         second = await fake.send_text(CHAT, "second")
-        await fake.wait_until(lambda: len(received) == 3, 5)
+        # The fake records a delivery once the receiver has answered: wait for both sides.
+        await fake.wait_until(lambda: len(received) == 3 and len(fake.webhook_deliveries) == 3, 5)
         assert [secret for secret, _ in received] == ["s3cr3t-token"] * 3
         assert [body["update_id"] for _, body in received] == [
             first["update_id"],
