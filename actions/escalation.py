@@ -1,17 +1,23 @@
-"""A founder asks for a person: record the request and say what happens next."""
+"""A founder asks for a person: open a ticket for the staff desk and pause the dialogue."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import runtime
 from actions.base import DatabaseAction, say
-from hubdata import escalations
+from hubdata.catalog import INTENT_TOPICS
+from hubdata.desk import tickets
+from hubdata.models import utcnow
+
+TICKET_ENTITIES = ("country", "sector", "funding_type")
+MESSAGES = {tickets.CREATED: "escalation.created", tickets.ALREADY_OPEN: "escalation.already_open",
+            tickets.REOPENED: "escalation.reopened"}
 
 
 def _last_founder_text(tracker: Tracker) -> str | None:
@@ -24,30 +30,54 @@ def _last_founder_text(tracker: Tracker) -> str | None:
     return None
 
 
+def conversation_topic(tracker: Tracker) -> str | None:
+    """The topic of the conversation: the ``topic`` slot, else the latest topic intent."""
+    topic = tracker.get_slot("topic")
+    if topic:
+        return str(topic)
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in INTENT_TOPICS:
+                return INTENT_TOPICS[intent]
+    return None
+
+
 async def escalate(
     dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, reason: str
 ) -> list[dict[str, Any]]:
-    """Open (or find) the founder's escalation and tell them what happens next."""
-    _, created = await escalations.request(
+    """Open (or reopen, or find) the founder's ticket, say what happens next, pause Rasa.
+
+    The adapter routes the founder's messages to the desk while the ticket is open and posts
+    the ticket to the staff group; the pause keeps Rasa from acting on the conversation.
+    """
+    metadata = runtime.latest_metadata(tracker)
+    founder_id = runtime.user_id(tracker)
+    entities = {name: tracker.get_slot(name) for name in TICKET_ENTITIES}
+    _, outcome = await tickets.request_from_founder(
         session,
-        runtime.user_id(tracker),
+        runtime.current().settings,
+        founder_id=founder_id,
+        chat_id=int(metadata.get("chat_id") or founder_id),
         language=runtime.reply_language(tracker),
         reason=reason,
-        topic=tracker.get_slot("topic"),
+        now=utcnow(),
+        topic=conversation_topic(tracker),
+        entities={k: str(v) for k, v in entities.items() if v},
         last_message=_last_founder_text(tracker),
     )
-    say(dispatcher, "escalation.created" if created else "escalation.already_open")
-    return [SlotSet("pending", None), SlotSet("fallback_count", 0.0)]
+    say(dispatcher, MESSAGES[outcome])
+    return [SlotSet("pending", None), SlotSet("fallback_count", 0.0), ConversationPaused()]
 
 
 class ActionEscalateToStaff(DatabaseAction):
-    """Record a request for a person from hub staff."""
+    """Open a ticket for hub staff."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_escalate_to_staff"
 
     async def act(self, dispatcher, tracker, domain, session):  # type: ignore[no-untyped-def]
-        """Open the escalation."""
+        """Open the ticket."""
         reason = "fallback" if tracker.get_slot("pending") == "offer_human" else "request_human"
         return await escalate(dispatcher, tracker, session, reason)

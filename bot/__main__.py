@@ -1,21 +1,30 @@
-"""Run the Telegram adapter: ``python -m bot``."""
+"""Run the Telegram adapter: ``python -m bot [--replica N]``."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import logging
 
 from telegram import Update
 
 from bot.app import build_application
+from bot.webhook import run_webhook
 from hubdata.settings import Settings
 
 
-def main() -> None:
-    """Start polling Telegram (or the local fake Bot API)."""
+def main(argv: list[str] | None = None) -> None:
+    """Poll Telegram (or the local fake Bot API), or serve its webhook."""
+    parser = argparse.ArgumentParser(description="EMERGE bot Telegram adapter")
+    parser.add_argument("--replica", type=int, default=0, help="replica number (webhook port)")
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     application = build_application(settings)
+    if settings.telegram_mode == "webhook":
+        asyncio.run(run_webhook(application, settings, args.replica))
+        return
     print(f"telegram adapter polling {settings.telegram_api_url}<token>", flush=True)
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 

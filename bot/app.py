@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
@@ -18,14 +19,17 @@ from telegram.ext import (
 )
 
 from bot.conversation import say
-from bot.handlers import buttons, commands, messages
+from bot.desk_delivery import DeskDelivery
+from bot.handlers import buttons, commands, messages, staff
 from bot.processor import InboxUpdateProcessor, current_outcome
 from bot.rasa_client import RasaClient
+from bot.rasa_tracker import RasaTrackerAPI
+from bot.rate_limiter import make_rate_limiter
 from bot.resources import BotContext, BotResources
 from bot.telegram_bot import SafeBot
 from hubdata import founders
 from hubdata import updates as inbox
-from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+from hubdata.db import make_engine, make_session_factory, transaction
 from hubdata.i18n import Catalogs
 from hubdata.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Settings
 
@@ -39,9 +43,8 @@ async def post_init(application: Application) -> None:
     settings = resources.settings
     resources.catalogs = Catalogs()
     resources.engine = make_engine(settings.database_url)
-    await create_schema(resources.engine)
     resources.sessions = make_session_factory(resources.engine)
-    resources.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    resources.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_s)
     await resources.rasa.start()
     for lang in (None, *SUPPORTED_LANGUAGES):
         await application.bot.set_my_commands(
@@ -52,11 +55,19 @@ async def post_init(application: Application) -> None:
         )
     await requeue(application, (inbox.PENDING, inbox.RETRY))
     application.create_task(retry_loop(application), name="retry-unfinished-updates")
+    tracker_api = RasaTrackerAPI(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    await tracker_api.start()
+    resources.desk = DeskDelivery(application.bot, resources.sessions, resources.catalogs,
+                                  settings, tracker_api)
+    await resources.desk.start()
 
 
 async def post_shutdown(application: Application) -> None:
     """Close what post_init opened."""
     resources: BotResources = application.bot_data
+    if resources.desk is not None:
+        await resources.desk.stop()
+        await resources.desk.tracker_api.close()
     if resources.rasa is not None:
         await resources.rasa.close()
     if resources.engine is not None:
@@ -88,18 +99,31 @@ async def retry_loop(application: Application) -> None:
             logger.exception("retry round failed")
 
 
+def is_transient(error: BaseException | None) -> bool:
+    """A database or network failure that a later attempt may not meet."""
+    return isinstance(error, (OperationalError, InterfaceError, DisconnectionError, OSError))
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log every error with its context; tell the founder something went wrong."""
+    """Log every error with its context; tell the founder; retry what was transient."""
     outcome = current_outcome()
-    outcome.failed, outcome.error = True, repr(context.error)[:300]
-    logger.error("error while handling update %s", getattr(update, "update_id", None),
-                 exc_info=context.error)
+    transient = is_transient(context.error)
+    outcome.error = repr(context.error)[:300]
+    if transient:  # the database went away: keep the update and try again later
+        outcome.retry = True
+    else:
+        outcome.failed = True
+    logger.error("error while handling update %s (%s)", getattr(update, "update_id", None),
+                 "will retry" if transient else "failed", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    if transient and outcome.attempt > 1:
+        return  # the founder was told on the first attempt
     user = update.effective_user
     lang = founders.base_language(user.language_code if user else None) or DEFAULT_LANGUAGE
     try:
-        await say(context, update, "error.internal", lang)
+        await say(context, update, "error.nlu_unavailable" if transient else "error.internal",
+                  lang)
     except Exception:  # noqa: BLE001 - Telegram itself may be the problem
         logger.exception("could not tell the founder about the error")
 
@@ -113,17 +137,21 @@ def build_application(settings: Settings) -> Application:
     """Build the adapter: handlers, processor and lifecycle hooks."""
     resources = BotResources(settings=settings)
     token = settings.telegram_bot_token or LOCAL_TOKEN
-    bot = SafeBot(token, base_url=settings.telegram_api_url)
+    processor = InboxUpdateProcessor(lambda: resources.sessions,
+                                     retry_interval_s=settings.retry_interval_s,
+                                     redis_url=settings.redis_url)
+    bot = SafeBot(token, base_url=settings.telegram_api_url,
+                  rate_limiter=make_rate_limiter(settings))
     application = (
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=lambda: resources))  # type: ignore[arg-type]
-        .concurrent_updates(InboxUpdateProcessor(lambda: resources.sessions,
-                                                 retry_interval_s=settings.retry_interval_s))
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    processor.application = application
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, messages.handle_edited))
@@ -133,6 +161,12 @@ def build_application(settings: Settings) -> Application:
     application.add_handler(CommandHandler("language", commands.language_command, private))
     application.add_handler(CommandHandler("profile", commands.profile_command, private))
     application.add_handler(CommandHandler("human", commands.human_command, private))
+    application.add_handler(CommandHandler("queue", staff.queue_command, private))
+    application.add_handler(CommandHandler("mine", staff.mine_command, private))
+    application.add_handler(CommandHandler("reply", staff.reply_command, private))
+    application.add_handler(CommandHandler("note", staff.note_command, private))
+    application.add_handler(CommandHandler("resolve", staff.resolve_command, private))
+    application.add_handler(CommandHandler("open", staff.open_command, private))
     application.add_handler(MessageHandler(private & filters.TEXT, messages.handle_text))
     application.add_handler(MessageHandler(private & ~filters.TEXT, messages.handle_non_text))
     application.add_handler(CallbackQueryHandler(buttons.handle_button))

@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import Forbidden
 
 from bot import render
 from bot.processor import current_outcome
 from bot.rasa_client import NLUUnavailable
 from bot.resources import BotContext
 from hubdata import founders
+from hubdata import replies as bot_replies
 from hubdata.db import transaction
 
 logger = logging.getLogger(__name__)
-SEND_ATTEMPTS = 3
+EMPTY_REPLY_ATTEMPTS = 6  # then the update is given up and the founder told
 
 
 async def deliver(
     context: BotContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Send one message, waiting out Telegram's flood control; a blocked bot is only logged."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            await context.bot.send_message(
-                chat_id, render.clip(text), parse_mode=ParseMode.HTML, reply_markup=markup,
-                disable_web_page_preview=True,
-            )
-            return
-        except RetryAfter as error:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            delay = error.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            await asyncio.sleep(seconds)
-        except Forbidden:
-            logger.info("chat %s blocked the bot; reply not delivered", chat_id)
-            return
+    """Send one message (the rate limiter waits out flood control); a blocked bot is logged."""
+    try:
+        await context.bot.send_message(
+            chat_id, render.clip(text), parse_mode=ParseMode.HTML, reply_markup=markup,
+            disable_web_page_preview=True,
+        )
+    except Forbidden:
+        logger.info("chat %s blocked the bot; reply not delivered", chat_id)
 
 
 async def language_of(context: BotContext, update: Update, detected: str | None = None) -> str:
@@ -65,9 +56,13 @@ async def say(context: BotContext, update: Update, msgid: str, lang: str | None 
 
 
 async def send_replies(
-    context: BotContext, chat_id: int, lang: str, replies: list[dict[str, Any]]
+    context: BotContext,
+    chat_id: int,
+    lang: str,
+    replies: list[dict[str, Any]],
+    update_id: int | None = None,
 ) -> None:
-    """Render Rasa's replies (and their search pages) and send them."""
+    """Render Rasa's replies (and their search pages), store them for the update, send them."""
     outgoing: list[tuple[str, InlineKeyboardMarkup | None]] = []
     async with transaction(context.sessions) as session:
         for message in replies:
@@ -83,8 +78,29 @@ async def send_replies(
                     reply = page
             if reply.text or reply.buttons:
                 outgoing.append((reply.text, await render.keyboard(session, chat_id, reply)))
-    for text, markup in outgoing:
-        await deliver(context, chat_id, text, markup)
+        if update_id is not None:
+            await bot_replies.store(session, update_id, chat_id, [
+                (text, markup.to_dict() if markup else None) for text, markup in outgoing])
+    if update_id is None:
+        for text, markup in outgoing:
+            await deliver(context, chat_id, text, markup)
+    else:
+        await deliver_stored(context, update_id)
+
+
+async def deliver_stored(context: BotContext, update_id: int) -> bool:
+    """Send the stored replies of an update that are not sent yet; False if none are stored."""
+    async with transaction(context.sessions) as session:
+        rows = [(r.seq, r.chat_id, r.text, r.markup, r.sent_at)
+                for r in await bot_replies.for_update(session, update_id)]
+    for seq, chat_id, text, markup, sent_at in rows:
+        if sent_at is not None:
+            continue
+        keyboard = InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None
+        await deliver(context, chat_id, text, keyboard)
+        async with transaction(context.sessions) as session:
+            await bot_replies.mark_sent(session, update_id, seq)
+    return bool(rows)
 
 
 async def founder_turn(
@@ -100,6 +116,10 @@ async def founder_turn(
         if detected:
             founder.detected_language = detected
         lang = founders.reply_language(founder, detected, user.language_code)
+    from bot import desk  # here, not at the top: bot.desk builds on this module
+
+    if await desk.intercept(context, update, text):
+        return  # the founder has an open ticket: staff answer, not the dialogue
     metadata = {
         "update_id": update.update_id,
         "chat_id": chat.id,
@@ -107,6 +127,8 @@ async def founder_turn(
         "telegram_language": user.language_code,
     }
     outcome = current_outcome()
+    if outcome.attempt > 1 and await deliver_stored(context, update.update_id):
+        return  # Rasa already answered this update on an earlier attempt
     try:
         replies = await context.rasa.send(str(user.id), text, metadata)
     except NLUUnavailable as error:
@@ -116,10 +138,20 @@ async def founder_turn(
             await say(context, update, "error.nlu_unavailable", lang)
         return
     lang = await language_of(context, update, detected)  # the turn may have changed it
-    if not replies:  # Rasa answered nothing: an action failed (the action server is down?)
-        logger.error("Rasa gave no reply to update %s", update.update_id)
-        outcome.failed, outcome.error = True, "no reply from Rasa"
-        await say(context, update, "error.internal", lang)
+    if not replies:
+        # Rasa answers nothing (HTTP 200, no messages) when its lock store, tracker store or an
+        # action failed: every rule of ours replies. Retry like an unavailable Rasa, a few times.
+        logger.error("Rasa gave no reply to update %s (attempt %s)", update.update_id,
+                     outcome.attempt)
+        outcome.error = "no reply from Rasa"
+        if outcome.attempt >= EMPTY_REPLY_ATTEMPTS:
+            outcome.failed = True
+            await say(context, update, "error.internal", lang)
+            return
+        outcome.retry = True
+        if outcome.attempt <= 1:
+            await say(context, update, "error.nlu_unavailable", lang)
         return
-    await send_replies(context, chat.id, lang, replies)
+    await send_replies(context, chat.id, lang, replies, update.update_id)
+    await desk.after_turn(context, update)
 

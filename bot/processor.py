@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,19 +63,34 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         sessions: Callable[[], sessionmaker | None],
         max_concurrent_updates: int = 64,
         retry_interval_s: float = 10.0,
+        redis_url: str | None = None,
     ) -> None:
-        """``sessions`` returns the session factory once post_init has opened it."""
+        """``sessions`` returns the session factory once post_init has opened it.
+
+        With ``redis_url``, a chat's updates are also ordered across adapter replicas by a
+        Redis lock per chat (webhook mode spreads one chat's updates over replicas).
+        """
         super().__init__(max_concurrent_updates)
         self._sessions = sessions
         self._retry_interval_s = retry_interval_s
+        self._redis_url = redis_url
+        self._redis: Any = None
+        self.application: Any = None  # set by build_application; used to catch up a chat
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def initialize(self) -> None:
-        """Nothing to allocate."""
+        """Connect to Redis when replicas share chats."""
+        if self._redis_url:
+            from redis.asyncio import Redis
+
+            self._redis = Redis.from_url(self._redis_url, socket_timeout=5,
+                                         socket_connect_timeout=2)
 
     async def shutdown(self) -> None:
-        """Nothing to free."""
+        """Close the Redis connection."""
+        if self._redis is not None:
+            await self._redis.close()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Record, handle in chat order, and mark the update."""
@@ -85,13 +101,59 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._chat_lock(key):
+                await self._catch_up(key, update.update_id)
                 await self._process(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _catch_up(self, chat_id: int, before: int) -> None:
+        """Handle this chat's earlier unfinished updates first, oldest first: those another
+        replica received but has not handled yet, and those waiting for a retry. One chat's
+        messages are answered in the order they were sent, across replicas and retries."""
+        sessions = self._sessions()
+        if sessions is None or self.application is None:
+            return
+        try:
+            async with transaction(sessions) as session:
+                rows = await inbox.earlier_pending(session, chat_id, before)
+                earlier = [row.payload for row in rows]
+        except SQLAlchemyError:
+            logger.exception("could not look for earlier updates of chat %s", chat_id)
+            return
+        for payload in earlier:
+            other = Update.de_json(payload, self.application.bot)
+            await self._process(other, self.application.process_update(other))
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, key: int) -> AsyncIterator[None]:
+        """A lock on the chat shared by every replica (Redis), or a no-op without Redis.
+
+        If Redis is unreachable the update is still handled, ordered within this process only.
+        """
+        if self._redis is None:
+            yield
+            return
+        from redis.exceptions import RedisError
+
+        lock = self._redis.lock(f"emergebot:chat:{key}", timeout=120, blocking_timeout=120)
+        try:
+            acquired = await lock.acquire()
+        except RedisError as error:
+            logger.warning("Redis unavailable, chat %s ordered in this replica only: %s",
+                           key, error)
+            acquired = False
+        try:
+            yield
+        finally:
+            if acquired:
+                try:
+                    await lock.release()
+                except RedisError as error:
+                    logger.warning("could not release the lock of chat %s: %s", key, error)
 
     async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
         sessions = self._sessions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
@@ -11,6 +12,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.rasa_client import RasaClient
 from hubdata.i18n import Catalogs
 from hubdata.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.desk_delivery import DeskDelivery
 
 
 @dataclass
@@ -22,6 +26,7 @@ class BotResources:
     sessions: sessionmaker | None = None
     rasa: RasaClient | None = None
     catalogs: Catalogs | None = None
+    desk: DeskDelivery | None = None
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
@@ -43,6 +48,12 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
         """The message catalogs."""
         assert self.bot_data.catalogs is not None, "post_init has not run"
         return self.bot_data.catalogs
+
+    @property
+    def desk(self) -> DeskDelivery:
+        """The staff desk's delivery of its outbox."""
+        assert self.bot_data.desk is not None, "post_init has not run"
+        return self.bot_data.desk
 
     @property
     def rasa(self) -> RasaClient:

@@ -7,17 +7,23 @@ import os
 import sys
 import warnings
 
-from emergebot import db_commands, nlu_commands
+from emergebot import db_commands, nlu_commands, resources_commands, staff_commands
 from hubdata.settings import Settings
 
 # Each module adds one command group with a register(groups) function.
-COMMAND_GROUPS = [db_commands, nlu_commands]
+COMMAND_GROUPS = [db_commands, nlu_commands, staff_commands, resources_commands]
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the whole bot."""
+    """Run the whole bot (the production layout with --production)."""
     from emergebot.supervisor import run
 
+    if args.production:
+        from emergebot import production
+
+        production.apply_defaults(os.environ)
+        production.prepare()
+        settings = Settings.from_env()
     return run(settings)
 
 
@@ -28,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_GROUPS:
         module.register(groups)
     run = groups.add_parser("run", help="run the bot (terminal chat without a Telegram token)")
+    run.add_argument("--production", action="store_true",
+                     help="PostgreSQL, Redis, two replicas of each process, webhooks")
     run.set_defaults(func=cmd_run)
     return parser
 

@@ -12,7 +12,7 @@ from hubdata.settings import Settings
 
 async def _seed(settings: Settings, files: list[Path] | None) -> int:
     from hubdata import seed
-    from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+    from hubdata.db import make_engine, make_session_factory, transaction
 
     entries, errors = seed.load_files(files or sorted(seed.RESOURCE_DIR.glob("*.yml")))
     if errors:
@@ -22,7 +22,6 @@ async def _seed(settings: Settings, files: list[Path] | None) -> int:
         return 1
     engine = make_engine(settings.database_url)
     try:
-        await create_schema(engine)
         async with transaction(make_session_factory(engine)) as session:
             count = await seed.replace_catalogue(session, entries)
     finally:
@@ -32,9 +31,18 @@ async def _seed(settings: Settings, files: list[Path] | None) -> int:
     return 0
 
 
-def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    """Create the schema and load the sourced catalogue."""
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the database schema to the newest migration."""
+    from hubdata import migrations
+
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate the schema, then load the sourced catalogue."""
+    cmd_migrate(args, settings)
     return asyncio.run(_seed(settings, args.files))
 
 
@@ -42,6 +50,8 @@ def register(groups: argparse._SubParsersAction) -> None:
     """Add ``db`` and its commands."""
     db = groups.add_parser("db", help="the resource database").add_subparsers(
         dest="command", required=True)
-    seed = db.add_parser("seed", help="create the schema and load data/resources/*.yml")
+    migrate = db.add_parser("migrate", help="apply the Alembic migrations (before any replica)")
+    migrate.set_defaults(func=cmd_migrate)
+    seed = db.add_parser("seed", help="migrate, then load data/resources/*.yml")
     seed.add_argument("files", nargs="*", type=Path, help="seed files (default: all)")
     seed.set_defaults(func=cmd_seed)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +33,14 @@ class Prediction:
     predicted_entities: list[tuple[str, str]] = field(default_factory=list)
 
 
+def heldout_hash(directory: Path = HELDOUT_DIR) -> str:
+    """A short hash of the held-out files: reports are comparable when it is the same."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 def load_heldout(directory: Path = HELDOUT_DIR) -> list[tuple[str, Any]]:
     """(language, Message) for every held-out example, languages from the file names."""
     from rasa.shared.nlu.training_data.loading import load_data
@@ -43,6 +53,29 @@ def load_heldout(directory: Path = HELDOUT_DIR) -> list[tuple[str, Any]]:
     return examples
 
 
+def parse_batch(agent: Any, texts: list[str], batch_size: int = 64) -> list[dict[str, Any]]:
+    """Parse many texts through the model's NLU graph a batch at a time.
+
+    Same result as ``agent.parse_message`` for each text (the NLU components take lists), but
+    the sentence encoder embeds a whole batch at once, which is several times faster.
+    """
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = agent.processor
+    target = processor.model_metadata.nlu_target
+    tracker = DialogueStateTracker.from_events("evaluation", [])
+    parses = []
+    for start in range(0, len(texts), batch_size):
+        messages = [UserMessage(text) for text in texts[start:start + batch_size]]
+        results = processor.graph_runner.run(
+            inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: tracker},
+            targets=[target])
+        parses += [m.as_dict(only_output_properties=True) for m in results[target]]
+    return parses
+
+
 async def predict(model: Path, examples: list[tuple[str, Any]]) -> list[Prediction]:
     """Parse every example with the model."""
     from rasa.core.agent import Agent
@@ -51,12 +84,12 @@ async def predict(model: Path, examples: list[tuple[str, Any]]) -> list[Predicti
 
     quiet_rasa()
     agent = Agent.load(str(model))
+    texts = [message.get("text") for _, message in examples]
     predictions = []
-    for language, message in examples:
-        text = message.get("text")
-        parse = await agent.parse_message(text)
+    for (language, message), text, parse in zip(examples, texts, parse_batch(agent, texts),
+                                                strict=True):
         ranking = [r for r in parse.get("intent_ranking") or [] if r["name"] != FALLBACK]
-        top = ranking[0] if ranking else {"name": FALLBACK, "confidence": 0.0}
+        top: dict[str, Any] = ranking[0] if ranking else {"name": FALLBACK, "confidence": 0.0}
         predictions.append(Prediction(
             language=language,
             text=text,
@@ -72,16 +105,23 @@ async def predict(model: Path, examples: list[tuple[str, Any]]) -> list[Predicti
     return predictions
 
 
-def _macro_f1(pairs: list[tuple[str, str]]) -> float:
-    labels = {e for e, _ in pairs}
-    scores = []
-    for label in labels:
+def per_intent(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float | int]]:
+    """Precision, recall, F1 and test examples of each expected intent."""
+    figures: dict[str, dict[str, float | int]] = {}
+    for label in sorted({e for e, _ in pairs}):
         tp = sum(1 for e, p in pairs if e == label and p == label)
         fp = sum(1 for e, p in pairs if e != label and p == label)
         fn = sum(1 for e, p in pairs if e == label and p != label)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        figures[label] = {"examples": tp + fn, "precision": round(precision, 4),
+                          "recall": round(recall, 4), "f1": round(f1, 4)}
+    return figures
+
+
+def _macro_f1(pairs: list[tuple[str, str]]) -> float:
+    scores = [float(f["f1"]) for f in per_intent(pairs).values()]
     return sum(scores) / len(scores) if scores else 0.0
 
 
@@ -126,12 +166,16 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
         if entity_tp + entity_fp else None,
         "entity_recall": round(entity_tp / (entity_tp + entity_fn), 4)
         if entity_tp + entity_fn else None,
+        "intents": per_intent([(p.expected, p.predicted) for p in items]),
     }
 
 
 def markdown(report: dict[str, Any], model: Path) -> str:
-    """The report as a Markdown table."""
+    """The report in Markdown: per-language table, per-intent table, plots."""
     lines = [f"# NLU evaluation of `{model.name}` on the held-out split", "",
+             f"Held-out split `{report.get('heldout', '?')}`: {report['examples']} examples "
+             "never trained on. Accuracy and F1 use the top intent; \"after fallback\" counts "
+             "what the dialogue acts on (an unsure answer is a fallback).", "",
              "| language | examples | intent accuracy | macro-F1 | after fallback | fallback rate "
              "| out-of-scope recall | entity P | entity R |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -142,6 +186,24 @@ def markdown(report: dict[str, Any], model: Path) -> str:
             f"{f['intent_macro_f1']:.3f} | {f['accuracy_after_fallback']:.3f} | "
             f"{f['fallback_rate']:.3f} | {_fmt(f['out_of_scope_recall'])} | "
             f"{_fmt(f['entity_precision'])} | {_fmt(f['entity_recall'])} |")
+    languages = list(report["languages"])
+    lines += ["", "## Intents (F1 per language; precision and recall over all languages)", "",
+              "| intent | examples | precision | recall | F1 | " + " | ".join(languages) + " |",
+              "|---|---|---|---|---|" + "---|" * len(languages)]
+    for intent, f in report["overall"]["intents"].items():
+        cells = [_fmt(report["languages"][lang]["intents"].get(intent, {}).get("f1"))
+                 for lang in languages]
+        lines.append(f"| {intent} | {f['examples']} | {f['precision']:.3f} | {f['recall']:.3f} "
+                     f"| {f['f1']:.3f} | " + " | ".join(cells) + " |")
+    if report.get("cross_validation"):
+        cv = report["cross_validation"]
+        lines += ["", f"## Cross-validation on the training data ({cv['folds']} folds)", "",
+                  "| language | examples | intent accuracy | macro-F1 |", "|---|---|---|---|"]
+        for language, f in [*cv["languages"].items(), ("all", cv["overall"])]:
+            lines.append(f"| {language} | {f['examples']} | {f['intent_accuracy']:.3f} | "
+                         f"{f['intent_macro_f1']:.3f} |")
+    if report.get("plots"):
+        lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in report["plots"]]
     return "\n".join(lines) + "\n"
 
 
@@ -149,16 +211,64 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def evaluate(model: Path, out_dir: Path | None = None) -> dict[str, Any]:
-    """Evaluate ``model``; write report.json, report.md and predictions.jsonl to ``out_dir``."""
-    predictions = asyncio.run(predict(model, load_heldout()))
-    report = score(predictions)
-    report["model"] = model.name
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        (out_dir / "report.md").write_text(markdown(report, model), encoding="utf-8")
-        with open(out_dir / "predictions.jsonl", "w", encoding="utf-8") as stream:
-            for p in predictions:
-                stream.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+def evaluate(model: Path, out_dir: Path | None = None, heldout_dir: Path = HELDOUT_DIR,
+             plots: bool = True, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Evaluate ``model`` on the held-out split.
+
+    Writes ``report.json``, ``report.md``, ``predictions.jsonl`` and (with ``plots``) PNG plots
+    to ``out_dir`` when given; ``extra`` (such as cross-validation figures) joins the report.
+
+    Returns:
+        The report: figures per language and overall, each with per-intent figures.
+    """
+    from emergebot.registry import file_sha256
+
+    with warnings.catch_warnings():  # Rasa, TensorFlow and matplotlib warn about themselves
+        warnings.simplefilter("ignore")
+        predictions = asyncio.run(predict(model, load_heldout(heldout_dir)))
+        report = score(predictions)
+        report.update(model=model.name, model_sha256=file_sha256(model),
+                      heldout=heldout_hash(heldout_dir), **(extra or {}))
+        if out_dir is not None:
+            write_report(report, predictions, model, out_dir, plots)
     return report
+
+
+def write_report(report: dict[str, Any], predictions: list[Prediction], model: Path,
+                 out_dir: Path, plots: bool = True) -> None:
+    """Write the report files (and plots) of an evaluation."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if plots:
+        from emergebot.report_plots import draw_all
+
+        report["plots"] = draw_all(report, predictions, out_dir)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out_dir / "report.md").write_text(markdown(report, model), encoding="utf-8")
+    with open(out_dir / "predictions.jsonl", "w", encoding="utf-8") as stream:
+        for p in predictions:
+            stream.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+
+
+def cached_report(model: Path, out_dir: Path, heldout_dir: Path = HELDOUT_DIR
+                  ) -> dict[str, Any] | None:
+    """A report already written for this very model file and held-out split, if any."""
+    from emergebot.registry import file_sha256
+
+    path = out_dir / "report.json"
+    if not path.exists():
+        return None
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if (report.get("model_sha256") == file_sha256(model)
+            and report.get("heldout") == heldout_hash(heldout_dir)):
+        return report
+    return None
+
+
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures kept in the model registry."""
+    keys = ("intent_accuracy", "intent_macro_f1", "out_of_scope_recall", "entity_precision",
+            "entity_recall")
+    return {"heldout": report.get("heldout"),
+            "overall": {k: report["overall"][k] for k in keys},
+            "languages": {lang: {k: f[k] for k in keys}
+                          for lang, f in report["languages"].items()}}

@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emergebot import modelfiles
+from emergebot import rasa_endpoints
 from hubdata.settings import PROJECT_ROOT, Settings
 
 READY_TIMEOUT_S = 180.0
@@ -52,31 +52,39 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
     return {
         **os.environ,
         "RASA_TOKEN": token,
-        "ACTION_ENDPOINT_URL": settings.action_url,
         "RASA_TRACKER_DB": settings.tracker_store_db,
         "PYTHONHASHSEED": "0",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SANIC_HOST": settings.action_host,
         "RASA_TELEMETRY_ENABLED": "false",
+        # A conversation lock left in Redis by a replica that died expires after this: the
+        # other replicas wait at most this long for that conversation (Rasa's default is 60 s).
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "10"),
     }
 
 
 def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[Child]:
-    """The processes to start, in order."""
+    """The processes to start, in order: action servers, Rasa servers, (fake API), adapters."""
     python = sys.executable
+    endpoints_dir = settings.var_dir / "run"
     children = [
-        Child("action server", [python, "-m", "actions.server"],
-              f"http://{settings.action_host}:{settings.action_port}/health",
-              f"http://{settings.action_host}:{settings.action_port}/webhook"),
-        Child("rasa server",
-              [_venv_bin("rasa"), "run", "--model", str(model),
-               "--endpoints", str(PROJECT_ROOT / "nlu" / "endpoints.yml"),
-               "--credentials", str(PROJECT_ROOT / "nlu" / "credentials.yml"),
-               "--enable-api", "--auth-token", token,
-               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
-              f"{settings.rasa_url}/status?token={token}",
-              f"{settings.rasa_url} (HTTP API and channel need the token)"),
+        Child(_replica("action server", i, settings.action_replicas),
+              [python, "-m", "actions.server", "--port", str(settings.action_port + i)],
+              f"http://{settings.action_host}:{settings.action_port + i}/health",
+              f"http://{settings.action_host}:{settings.action_port + i}/webhook")
+        for i in range(settings.action_replicas)
     ]
+    for i, url in enumerate(settings.rasa_urls):
+        endpoints = rasa_endpoints.write(settings, i, endpoints_dir)
+        children.append(Child(
+            _replica("rasa server", i, settings.rasa_replicas),
+            [_venv_bin("rasa"), "run", "--model", str(model),
+             "--endpoints", str(endpoints),
+             "--credentials", str(PROJECT_ROOT / "nlu" / "credentials.yml"),
+             "--enable-api", f"--auth-token={token}",  # a token may start with "-"
+             "--interface", settings.rasa_host, "--port", str(settings.rasa_port + i)],
+            f"{url}/status?token={token}",
+            f"{url} (HTTP API and channel need the token)"))
     if local_chat:
         children.append(
             Child("fake Telegram Bot API", [python, "-m", "bot.fake_telegram", "--port",
@@ -85,9 +93,35 @@ def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[
                   f"http://127.0.0.1:{settings.fake_telegram_port}/bot<token>"))
     api_url = (f"http://127.0.0.1:{settings.fake_telegram_port}/bot" if local_chat
                else settings.telegram_api_url)
-    children.append(Child("telegram adapter", [python, "-m", "bot"], None,
-                          f"Telegram by polling {api_url}<token>"))
+    children.append(Child("staff console", [python, "-m", "console"],
+                          f"{settings.console_url}health",
+                          f"{settings.console_url} (sign in with `emergebot staff token ID`)"))
+    webhook = settings.telegram_mode == "webhook"
+    if webhook and settings.webhook_url is None:
+        # No TLS proxy in front (a local run): a small balancer stands in for it.
+        ports = ",".join(str(settings.webhook_port + 1 + i)
+                         for i in range(settings.adapter_replicas))
+        children.append(Child(
+            "webhook balancer",
+            [python, "-m", "emergebot.balancer", "--port", str(settings.webhook_port),
+             "--backends", ports],
+            f"http://{settings.webhook_host}:{settings.webhook_port}/health",
+            f"http://{settings.webhook_host}:{settings.webhook_port}/telegram"))
+    for i in range(settings.adapter_replicas):
+        name = _replica("telegram adapter", i, settings.adapter_replicas)
+        if webhook:
+            port = settings.webhook_port + 1 + i
+            children.append(Child(name, [python, "-m", "bot", "--replica", str(i)],
+                                  f"http://{settings.webhook_host}:{port}/health",
+                                  f"http://{settings.webhook_host}:{port}/telegram (webhook)"))
+        else:
+            children.append(Child(name, [python, "-m", "bot", "--replica", str(i)], None,
+                                  f"Telegram by polling {api_url}<token>"))
     return children
+
+
+def _replica(name: str, index: int, count: int) -> str:
+    return name if count == 1 else f"{name} {index + 1}"
 
 
 def start(child: Child, env: dict[str, str], log_dir: Path) -> None:
@@ -120,6 +154,24 @@ def wait_ready(children: list[Child], timeout_s: float = READY_TIMEOUT_S) -> Non
             time.sleep(0.5)
 
 
+def is_adapter(child: Child) -> bool:
+    """Whether a child is a Telegram adapter replica (started last, once the rest is ready)."""
+    return child.name.startswith("telegram adapter")
+
+
+def start_all(children: list[Child], env: dict[str, str], log_dir: Path) -> None:
+    """Start the back end, wait until it answers, then start the adapters and wait for them."""
+    backend = [c for c in children if not is_adapter(c)]
+    adapters = [c for c in children if is_adapter(c)]
+    for child in backend:
+        start(child, env, log_dir)
+    wait_ready(backend)
+    for child in adapters:
+        start(child, env, log_dir)
+    time.sleep(1.0)
+    wait_ready(adapters)
+
+
 def stop(children: list[Child]) -> None:
     """Stop children in reverse order: SIGTERM, then SIGKILL after a grace period."""
     for child in reversed(children):
@@ -139,7 +191,9 @@ def stop(children: list[Child]) -> None:
 
 def run(settings: Settings) -> int:
     """Run the whole stack until Ctrl-C (or until the terminal chat ends)."""
-    model = modelfiles.current_model(settings.model_dir)
+    from emergebot.registry import serving_model
+
+    model = serving_model(settings.model_dir)  # the live model of models/registry.json
     if model is None:
         print("no trained model: run `make model` first", file=sys.stderr)
         return 1
@@ -153,12 +207,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         started = time.monotonic()
-        for child in children[:-1]:
-            start(child, env, log_dir)
-        wait_ready(children[:-1])
-        start(children[-1], env, log_dir)
-        time.sleep(1.0)
-        wait_ready(children[-1:])
+        start_all(children, env, log_dir)
         print(f"ready in {time.monotonic() - started:.1f} s; logs in {log_dir}", flush=True)
         if local_chat:
             chat = subprocess.run([sys.executable, "-m", "bot.terminal_chat", "--api",

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -20,11 +20,20 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    """Create the async engine for ``url`` (sqlite+aiosqlite or postgresql+asyncpg).
+
+    A PostgreSQL URL may name a schema with ``?schema=NAME``: the connection's search path is
+    set to it (the tests give each test its own schema; a deployment may share a database).
+    """
     kwargs: dict = {"future": True, "pool_pre_ping": True}
+    parsed = make_url(url)
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
-    engine = create_async_engine(url, **kwargs)
+    elif "schema" in parsed.query:
+        schema = parsed.query["schema"]
+        parsed = parsed.difference_update_query(["schema"])
+        kwargs["connect_args"] = {"server_settings": {"search_path": str(schema)}}
+    engine = create_async_engine(parsed, **kwargs)
     if url.startswith("sqlite"):
         _enable_sqlite_pragmas(engine.sync_engine)
     return engine

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
-_CODE_PARAMS = ("sector", "funding_type", "topic", "stage")
+_CODE_PARAMS = ("sector", "funding_type", "topic", "stage", "priority", "ticket_status")
 
 
 class MissingCatalog(RuntimeError):

@@ -147,28 +147,176 @@ class Search(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class Escalation(Base):
-    """A founder's request for a person (the staff desk builds on this)."""
+TICKET_STATUSES = ("waiting", "claimed", "resolved", "reopened")
+OPEN_TICKET_STATUSES = ("waiting", "claimed", "reopened")
+PRIORITIES = ("urgent", "high", "normal", "low")  # most pressing first
 
-    __tablename__ = "escalations"
+
+class Ticket(Base):
+    """A founder's conversation with hub staff: the source of truth of the staff desk.
+
+    Created when a founder asks for a person (``request_human``, /human, or the offer after
+    repeated misunderstanding) or when a staff member opens one. At most one open ticket per
+    founder. ``version`` makes concurrent changes (Telegram and the console) fail instead of
+    overwriting each other.
+    """
+
+    __tablename__ = "tickets"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    user_id = Column(BigInteger, nullable=False, index=True)
+    founder_id = Column(BigInteger, nullable=False, index=True)
+    founder_chat_id = Column(BigInteger, nullable=False)
+    founder_name = Column(String(120), nullable=True)
     language = Column(String(5), nullable=False)
     topic = Column(String(20), nullable=True)
-    reason = Column(String(20), nullable=False)
+    entities = Column(JSON, nullable=False, default=dict)  # country, sector, funding_type
+    reason = Column(String(20), nullable=False)  # request_human, fallback, staff
     last_message = Column(Text, nullable=True)
+    priority = Column(String(10), nullable=False, default="normal", index=True)
     status = Column(String(10), nullable=False, default="waiting", index=True)
+    assignee_id = Column(BigInteger, ForeignKey("staff.user_id"), nullable=True, index=True)
+    opened_by = Column(BigInteger, nullable=True)  # staff who opened it for the founder
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    first_reply_at = Column(DateTime(timezone=True), nullable=True)
+    last_reply_at = Column(DateTime(timezone=True), nullable=True)
+    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    reopened_at = Column(DateTime(timezone=True), nullable=True)
+    first_response_due = Column(DateTime(timezone=True), nullable=False)
+    resolution_due = Column(DateTime(timezone=True), nullable=False)
+    alerts_sent = Column(JSON, nullable=False, default=list)  # e.g. "first_response.at_risk"
+    rating = Column(Integer, nullable=True)
+    rated_at = Column(DateTime(timezone=True), nullable=True)
+    announced_at = Column(DateTime(timezone=True), nullable=True)  # posted to the staff group
+    card_message_id = Column(BigInteger, nullable=True)  # the card in the staff group
+    founder_blocked_at = Column(DateTime(timezone=True), nullable=True)
+    version = Column(Integer, nullable=False, default=1)
+
+    messages = relationship("TicketMessage", back_populates="ticket", lazy="selectin",
+                            order_by="TicketMessage.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        """Whether staff still have to act on the ticket."""
+        return self.status in OPEN_TICKET_STATUSES
+
+
+class TicketMessage(Base):
+    """One line of a ticket's transcript: bot and founder turns before the handoff, then every
+    message during it (founder, staff) and staff's internal notes, which the founder never sees.
+    """
+
+    __tablename__ = "ticket_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False,
+                       index=True)
+    author = Column(String(10), nullable=False)  # founder, bot, staff, note
+    staff_id = Column(BigInteger, nullable=True)
+    text = Column(Text, nullable=False)
+    before_handoff = Column(Boolean, nullable=False, default=False)
+    delivery = Column(String(10), nullable=True)  # staff replies: pending, sent, blocked
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    ticket = relationship("Ticket", back_populates="messages")
+
+
+class Staff(Base):
+    """A registered member of hub staff: only they may see or act on tickets."""
+
+    __tablename__ = "staff"
+
+    user_id = Column(BigInteger, primary_key=True, autoincrement=False)  # Telegram user id
+    name = Column(String(120), nullable=False)
+    languages = Column(JSON, nullable=False, default=list)  # first one: their interface language
+    active = Column(Boolean, nullable=False, default=True)
+    token_hash = Column(String(64), nullable=True, unique=True)  # console token, SHA-256
+    token_issued_at = Column(DateTime(timezone=True), nullable=True)
+    current_ticket_id = Column(Integer, nullable=True)  # where their private chat replies go
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class AuditEntry(Base):
+    """Every desk action, allowed or refused, with who did it and through which channel."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    actor_id = Column(BigInteger, nullable=True, index=True)  # Telegram user id, None: system
+    channel = Column(String(10), nullable=False)  # telegram, console, cli, system
+    action = Column(String(30), nullable=False)
+    ticket_id = Column(Integer, nullable=True, index=True)
+    outcome = Column(String(10), nullable=False)  # ok, refused
+    detail = Column(JSON, nullable=False, default=dict)
+
+
+class OutboxMessage(Base):
+    """Something the Telegram adapter must deliver: a Telegram message or edit, or events to
+    append to a Rasa conversation. Written in the same transaction as the change it reports,
+    by whichever process made it (adapter, action server, console)."""
+
+    __tablename__ = "desk_outbox"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, nullable=True, index=True)
+    target = Column(String(10), nullable=False)  # telegram, rasa
+    chat_id = Column(BigInteger, nullable=True)  # telegram: the chat
+    conversation_id = Column(String(40), nullable=True)  # rasa: the sender id
+    payload = Column(JSON, nullable=False)
+    status = Column(String(10), nullable=False, default="pending", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    error = Column(String(300), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    retry_at = Column(DateTime(timezone=True), nullable=True)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser of the staff console (the cookie holds the secret, we its hash)."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash = Column(String(64), primary_key=True)
+    staff_id = Column(BigInteger, ForeignKey("staff.user_id", ondelete="CASCADE"),
+                      nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    language = Column(String(5), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class BotReply(Base):
+    """A reply rendered for one update, stored before it is sent: a retried update whose
+    replies exist is answered from here, not by Rasa again (answered exactly once)."""
+
+    __tablename__ = "bot_replies"
+
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    seq = Column(Integer, primary_key=True, autoincrement=False)
+    chat_id = Column(BigInteger, nullable=False)
+    text = Column(Text, nullable=False)
+    markup = Column(JSON, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+
+
 __all__ = [
+    "BotReply",
+    "AuditEntry",
     "Base",
     "CallbackToken",
-    "Escalation",
+    "ConsoleSession",
     "Founder",
     "IncomingUpdate",
+    "OutboxMessage",
     "Resource",
     "ResourceText",
     "Search",
+    "Staff",
+    "Ticket",
+    "TicketMessage",
 ]

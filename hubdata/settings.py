@@ -26,6 +26,40 @@ def _async_url(url: str) -> str:
     return url
 
 
+def _targets(value: str | None, default: SlaTargets) -> SlaTargets:
+    """Parse "urgent=15,high=60,normal=240,low=1440" (minutes); unnamed priorities keep
+    their default."""
+    if not value or not value.strip():
+        return default
+    minutes = dict(default.__dict__)
+    for part in value.split(","):
+        name, _, number = part.partition("=")
+        name = name.strip().lower()
+        if name not in minutes or not number.strip():
+            raise ValueError(f"SLA target {part!r}: expected PRIORITY=MINUTES, "
+                             f"PRIORITY one of {', '.join(minutes)}")
+        minutes[name] = float(number)
+    return SlaTargets(**minutes)
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """Minutes allowed per ticket priority (first response, or resolution)."""
+
+    urgent: float
+    high: float
+    normal: float
+    low: float
+
+    def minutes(self, priority: str) -> float:
+        """The target for ``priority`` (unknown priorities count as normal)."""
+        return float(getattr(self, priority, self.normal))
+
+
+FIRST_RESPONSE_TARGETS = SlaTargets(urgent=15, high=60, normal=240, low=1440)
+RESOLUTION_TARGETS = SlaTargets(urgent=240, high=1440, normal=2880, low=7200)
+
+
 def _optional_int(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
@@ -53,6 +87,30 @@ class Settings:
     retry_interval_s: float = 10.0
     max_text_chars: int = 4000
     log_level: str = "INFO"
+    staff_language: str = DEFAULT_LANGUAGE  # the staff group's messages
+    sla_first_response: SlaTargets = FIRST_RESPONSE_TARGETS
+    sla_resolution: SlaTargets = RESOLUTION_TARGETS
+    sla_at_risk_fraction: float = 0.75  # "at risk" once this share of the target has passed
+    sla_check_interval_s: float = 60.0
+    desk_poll_interval_s: float = 1.0  # how often the adapter delivers the desk's outbox
+    desk_reopen_window_h: float = 72.0  # asking again within this reopens the last ticket
+    console_host: str = "127.0.0.1"
+    console_port: int = 8090
+    # Production layout (issue 5): PostgreSQL tracker store, Redis lock store, replicas, webhook.
+    tracker_store_url: str | None = field(default=None, repr=False)  # postgresql://... if set
+    redis_url: str | None = field(default=None, repr=False)
+    rasa_replicas: int = 1
+    action_replicas: int = 1
+    adapter_replicas: int = 1
+    telegram_mode: str = "polling"  # or "webhook"
+    webhook_url: str | None = None  # public URL Telegram posts to (the TLS proxy)
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8443  # first adapter replica; the next ones use the following ports
+    rate_global_per_s: float = 30.0
+    rate_chat_per_s: float = 1.0
+    rate_chat_burst: int = 3
+    rate_group_per_min: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,12 +138,55 @@ class Settings:
             rasa_timeout_s=float(env.get("RASA_TIMEOUT_S", default.rasa_timeout_s)),
             retry_interval_s=float(env.get("RETRY_INTERVAL_S", default.retry_interval_s)),
             log_level=env.get("LOG_LEVEL", default.log_level).upper(),
+            staff_language=env.get("STAFF_LANGUAGE") or default.staff_language,
+            sla_first_response=_targets(env.get("SLA_FIRST_RESPONSE_MIN"),
+                                        default.sla_first_response),
+            sla_resolution=_targets(env.get("SLA_RESOLUTION_MIN"), default.sla_resolution),
+            sla_at_risk_fraction=float(env.get("SLA_AT_RISK_FRACTION",
+                                               default.sla_at_risk_fraction)),
+            sla_check_interval_s=float(env.get("SLA_CHECK_INTERVAL_S",
+                                               default.sla_check_interval_s)),
+            desk_poll_interval_s=float(env.get("DESK_POLL_INTERVAL_S",
+                                               default.desk_poll_interval_s)),
+            desk_reopen_window_h=float(env.get("DESK_REOPEN_WINDOW_H",
+                                               default.desk_reopen_window_h)),
+            console_host=env.get("CONSOLE_HOST", default.console_host),
+            console_port=int(env.get("CONSOLE_PORT", default.console_port)),
+            tracker_store_url=env.get("TRACKER_STORE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            rasa_replicas=int(env.get("RASA_REPLICAS", default.rasa_replicas)),
+            action_replicas=int(env.get("ACTION_REPLICAS", default.action_replicas)),
+            adapter_replicas=int(env.get("ADAPTER_REPLICAS", default.adapter_replicas)),
+            telegram_mode=(env.get("TELEGRAM_MODE") or default.telegram_mode).lower(),
+            webhook_url=env.get("WEBHOOK_URL") or None,
+            webhook_secret=env.get("WEBHOOK_SECRET") or None,
+            webhook_host=env.get("WEBHOOK_HOST", default.webhook_host),
+            webhook_port=int(env.get("WEBHOOK_PORT", default.webhook_port)),
+            rate_global_per_s=float(env.get("RATE_GLOBAL_PER_S", default.rate_global_per_s)),
+            rate_chat_per_s=float(env.get("RATE_CHAT_PER_S", default.rate_chat_per_s)),
+            rate_chat_burst=int(env.get("RATE_CHAT_BURST", default.rate_chat_burst)),
+            rate_group_per_min=float(env.get("RATE_GROUP_PER_MIN", default.rate_group_per_min)),
         )
 
     @property
     def rasa_url(self) -> str:
-        """Base URL of the Rasa server."""
+        """Base URL of the (first) Rasa server."""
         return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Base URLs of every Rasa replica: consecutive ports from RASA_PORT."""
+        return [f"http://{self.rasa_host}:{self.rasa_port + i}" for i in range(self.rasa_replicas)]
+
+    def action_url_for(self, replica: int) -> str:
+        """The action server that Rasa replica ``replica`` calls (replicas pair up round-robin)."""
+        port = self.action_port + replica % max(self.action_replicas, 1)
+        return f"http://{self.action_host}:{port}/webhook"
+
+    @property
+    def console_url(self) -> str:
+        """Base URL of the staff console."""
+        return f"http://{self.console_host}:{self.console_port}/"
 
     @property
     def action_url(self) -> str:

@@ -85,6 +85,21 @@ async def unfinished(
     return due[:limit]
 
 
+async def earlier_pending(
+    session: AsyncSession, chat_id: int, before: int
+) -> Sequence[IncomingUpdate]:
+    """A chat's unfinished updates (pending, or waiting for a retry) older than ``before``,
+    oldest first."""
+    query = (
+        select(IncomingUpdate)
+        .where(IncomingUpdate.chat_id == chat_id,
+               IncomingUpdate.status.in_((PENDING, RETRY)),
+               IncomingUpdate.update_id < before)
+        .order_by(IncomingUpdate.update_id)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
 async def status_of(session: AsyncSession, update_id: int) -> str | None:
     """The status of an update, or None if it was never recorded."""
     row = await session.get(IncomingUpdate, update_id)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
 
@@ -29,10 +32,65 @@ def seed_entries() -> list[dict[str, Any]]:
     return list(_seed_entries())
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """The URL of this test's SQLite database file."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'emergebot-test.db'}"
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/emergebot_test")
+
+
+_POSTGRES_STATE: dict[str, str | None] = {}
+
+
+async def _postgres_ready() -> str | None:
+    """Create the test database once; return why PostgreSQL is unusable, or None."""
+    if "problem" in _POSTGRES_STATE:
+        return _POSTGRES_STATE["problem"]
+    import asyncpg
+
+    url = make_url(POSTGRES_URL)
+    problem = None
+    try:
+        admin = await asyncpg.connect(host=url.host, port=url.port or 5432,
+                                      user=url.username, database="postgres", timeout=10)
+        try:
+            exists = await admin.fetchval("select 1 from pg_database where datname = $1",
+                                          url.database)
+            if not exists:
+                await admin.execute(f'create database "{url.database}"')
+        finally:
+            await admin.close()
+    except Exception as error:  # noqa: BLE001 - any failure means "not usable"
+        problem = f"{type(error).__name__}: {error}"
+    _POSTGRES_STATE["problem"] = problem
+    return problem
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database for this test: a SQLite file, or a PostgreSQL schema of its own.
+
+    PostgreSQL is the production database, so the data layer is tested on both. Where no
+    PostgreSQL server runs, set EMERGEBOT_SKIP_POSTGRES=1 to skip those variants explicitly.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'emergebot-test.db'}"
+        return
+    if os.environ.get("EMERGEBOT_SKIP_POSTGRES") == "1":
+        pytest.skip("EMERGEBOT_SKIP_POSTGRES=1")
+    problem = await _postgres_ready()
+    if problem:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not usable ({problem}); start it, or "
+                    "set EMERGEBOT_SKIP_POSTGRES=1")
+    import asyncpg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = make_url(POSTGRES_URL)
+    admin = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username,
+                                  database=url.database)
+    await admin.execute(f"create schema {schema}")
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        await admin.execute(f"drop schema {schema} cascade")
+        await admin.close()
 
 
 @pytest.fixture

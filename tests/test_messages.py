@@ -12,15 +12,17 @@ from babel.messages.pofile import read_po
 
 from bot.handlers.commands import COMMANDS
 from hubdata.catalog import TOPIC_KINDS
+from hubdata.desk.queries import AGE_FILTERS
 from hubdata.i18n import Catalogs
-from hubdata.models import FUNDING_TYPES, SECTORS, STAGES
+from hubdata.models import FUNDING_TYPES, PRIORITIES, SECTORS, STAGES, TICKET_STATUSES
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
 
 LOCALES = PROJECT_ROOT / "locales"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 ID_PREFIXES = ("error", "results", "ask", "button", "fallback", "escalation", "language",
                "profile", "card", "page", "affirm", "deny", "topic", "sector", "stage",
-               "funding_type", "filters", "command", "help")
+               "funding_type", "filters", "command", "help", "desk", "console", "priority",
+               "ticket_status", "audit", "channel")
 DOTTED_ID = re.compile(r"""["']((?:""" + "|".join(ID_PREFIXES) + r""")\.[a-z_]+)["']""")
 SAY_ID = re.compile(r"""(?:say|topic_reply|render)\([^()]*?,\s*"([a-z_.]+)"[,)]""")
 DOMAIN_ID = re.compile(r"msgid:\s*([a-z_.]+)")
@@ -39,7 +41,9 @@ def referenced_ids() -> set[str]:
     """Message ids named in the code and the domain, plus the ones built from code lists."""
     found: set[str] = set()
     for path in [*Path(PROJECT_ROOT, "bot").rglob("*.py"), *Path(PROJECT_ROOT, "actions").rglob(
-            "*.py"), PROJECT_ROOT / "hubdata" / "i18n.py"]:
+            "*.py"), PROJECT_ROOT / "hubdata" / "i18n.py",
+                 *Path(PROJECT_ROOT, "hubdata", "desk").rglob("*.py"),
+                 *Path(PROJECT_ROOT, "console").rglob("*.py")]:
         if "fake_telegram" in path.parts:
             continue
         source = path.read_text(encoding="utf-8")
@@ -49,6 +53,8 @@ def referenced_ids() -> set[str]:
     found |= {f"stage.{s}" for s in STAGES} | {f"funding_type.{f}" for f in FUNDING_TYPES}
     found |= {f"command.{c}" for c in COMMANDS}
     found |= {f"profile.choose_{f}" for f in ("country", "sector", "stage")}
+    found |= {f"priority.{p}" for p in PRIORITIES} | {f"ticket_status.{s}" for s in TICKET_STATUSES}
+    found |= {f"console.age_{a}" for a in AGE_FILTERS}
     return found
 
 
@@ -59,7 +65,8 @@ def test_every_referenced_message_id_has_english_text() -> None:
 
 def test_reference_scan_finds_ids_so_the_check_above_can_fail() -> None:
     found = referenced_ids()
-    assert {"results.found", "error.nlu_unavailable", "greet", "escalation.created"} <= found
+    assert {"results.found", "error.nlu_unavailable", "greet", "escalation.created",
+            "desk.claimed", "console.sign_in", "desk.sla_first_response_breached"} <= found
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
@@ -84,7 +91,9 @@ def test_every_message_renders_with_localised_parameters(lang: str) -> None:
               "stage": "early", "amount": "USD 5,000", "location": "Nairobi", "url": "https://x",
               "date": date(2026, 11, 30), "page": 1, "pages": 2,
               "start": date(2026, 7, 6),
-              "end": date(2026, 7, 10), "field": "country"}
+              "end": date(2026, 7, 10), "field": "country",
+              "ticket": 12, "priority": "high", "ticket_status": "claimed", "name": "Amina",
+              "rating": 5, "text": "Hello", "minutes": 15, "founder": 4242}
     for msgid in ids(load("en")):
         text = catalogs.render(lang, msgid, params)
         assert "{" not in text, f"{lang}: {msgid} left a placeholder: {text}"

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.conversation import founder_turn, language_of
+from bot.handlers import staff
 from bot.handlers.commands import language_reply, profile_reply, send_reply, set_language
 from bot.resources import BotContext
 from hubdata import callbacks, founders, geo
@@ -35,6 +36,9 @@ async def handle_button(update: Update, context: BotContext) -> None:
         logger.info("refused a stale or forged button in chat %s", chat.id)
         lang = await language_of(context, update)
         await query.answer(context.catalogs.render(lang, "button.expired"), show_alert=True)
+        return
+    if action.get("kind") in ("desk", "desk_rate"):  # the staff desk answers the query itself
+        await staff.handle_desk_button(update, context, action)
         return
     await query.answer()
     await run_action(update, context, action)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import desk
 from bot.conversation import founder_turn, say
+from bot.handlers import staff
 from bot.resources import BotContext
 from hubdata import langid
 
@@ -24,6 +26,8 @@ async def handle_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
+    if await staff.handle_staff_text(update, context):
+        return
     text = message.text
     if not text.strip():
         await say(context, update, "error.empty")
@@ -37,6 +41,9 @@ async def handle_text(update: Update, context: BotContext) -> None:
 
 async def handle_non_text(update: Update, context: BotContext) -> None:
     """Answer stickers, photos, voice notes, locations and files: only text is understood."""
+    if await staff.handle_staff_media(update, context) or await desk.founder_media(context,
+                                                                                   update):
+        return
     await say(context, update, "error.non_text")
 
 

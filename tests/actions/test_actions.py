@@ -22,7 +22,7 @@ from actions.language import ActionChangeLanguage
 from actions.search import ActionSearchResources
 from hubdata import catalog, founders, geo, searches
 from hubdata.db import transaction
-from hubdata.models import SECTORS, Escalation, Resource, ResourceText, Search
+from hubdata.models import SECTORS, Resource, ResourceText, Search, Ticket
 from hubdata.settings import SUPPORTED_LANGUAGES, Settings
 
 SENDER = "4242"
@@ -135,9 +135,9 @@ async def stored_founder(sessions: sessionmaker):
         return await founders.get(session, USER)
 
 
-async def stored_escalations(sessions: sessionmaker) -> list[Escalation]:
+async def stored_escalations(sessions: sessionmaker) -> list[Ticket]:
     async with transaction(sessions) as session:
-        return list((await session.execute(select(Escalation))).scalars())
+        return list((await session.execute(select(Ticket))).scalars())
 
 
 # -------------------------------------------------------------------------- search
@@ -422,13 +422,24 @@ async def test_escalation_is_created_once(live: sessionmaker) -> None:
                 earlier_texts=["How do I join ITU as a small company?"])
     messages, events = await run(ActionEscalateToStaff(), t)
     assert messages == [{"msgid": "escalation.created"}]
-    assert slot_events(events) == {"pending": None, "fallback_count": 0.0}
+    assert events[-1]["event"] == "pause"  # the staff desk has the conversation now
+    assert slot_events(events[:-1]) == {"pending": None, "fallback_count": 0.0}
     messages, _ = await run(ActionEscalateToStaff(), t)
     assert messages == [{"msgid": "escalation.already_open"}]
     (row,) = await stored_escalations(live)
-    assert (row.user_id, row.language, row.reason, row.topic, row.status) == (
+    assert (row.founder_id, row.language, row.reason, row.topic, row.status) == (
         USER, "fr", "request_human", "membership", "waiting")
     assert row.last_message == "How do I join ITU as a small company?"
+
+
+async def test_escalation_takes_topic_and_details_from_the_conversation(
+        live: sessionmaker) -> None:
+    t = tracker("/request_human", "request_human", slots={"country": "KE", "sector": "agritech"})
+    t.events.insert(1, {"event": "user", "text": "any mentors?", "metadata": {},
+                        "parse_data": {"intent": {"name": "ask_mentor"}}})
+    await run(ActionEscalateToStaff(), t)
+    (row,) = await stored_escalations(live)
+    assert row.topic == "mentor" and row.entities == {"country": "KE", "sector": "agritech"}
 
 
 async def test_escalation_after_offer_is_a_fallback(live: sessionmaker) -> None:
@@ -483,9 +494,9 @@ async def test_affirm_after_offer_escalates(live: sessionmaker) -> None:
         tracker("yes", "affirm", slots={"pending": "offer_human", "fallback_count": 2.0}),
     )
     assert messages == [{"msgid": "escalation.created"}]
-    assert slot_events(events) == {"pending": None, "fallback_count": 0.0}
+    assert slot_events(events[:-1]) == {"pending": None, "fallback_count": 0.0}
     (row,) = await stored_escalations(live)
-    assert row.reason == "fallback" and row.user_id == USER
+    assert row.reason == "fallback" and row.founder_id == USER
 
 
 async def test_deny_after_offer_acknowledges(live: sessionmaker) -> None:
@@ -547,10 +558,18 @@ async def test_failed_commit_takes_back_what_was_said(
 ) -> None:
     async with transaction(sessions) as session:
         await founders.get_or_create(session, USER)
-        await session.execute(sql_text(
-            "CREATE TRIGGER refuse_updates BEFORE UPDATE ON founders "
-            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-        ))
+        if database_url.startswith("sqlite"):
+            await session.execute(sql_text(
+                "CREATE TRIGGER refuse_updates BEFORE UPDATE ON founders "
+                "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+            ))
+        else:
+            await session.execute(sql_text(
+                "CREATE FUNCTION refuse_updates() RETURNS trigger AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$ LANGUAGE plpgsql"))
+            await session.execute(sql_text(
+                "CREATE TRIGGER refuse_updates BEFORE UPDATE ON founders "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_updates()"))
     runtime.start(Settings(database_url=database_url))
     try:
         messages, events = await run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import secrets
 import socket
@@ -24,13 +25,28 @@ from hubdata.settings import PROJECT_ROOT, Settings
 
 T = TypeVar("T")
 PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")
+STAFF_CHAT_ID = -100_424_242  # the stack's staff group: the desk posts new tickets there
+# The staff desk in the tests: urgent tickets breach their first-reply target after 12 s, the
+# SLA check runs every second, and the outbox is delivered twice a second.
+DESK_ENV = {"STAFF_CHAT_ID": str(STAFF_CHAT_ID), "SLA_FIRST_RESPONSE_MIN": "urgent=0.2",
+            "SLA_CHECK_INTERVAL_S": "1", "DESK_POLL_INTERVAL_S": "0.5"}
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now, below the ephemeral range.
+
+    Ports from the ephemeral range (what binding port 0 gives) can be picked as the source
+    port of a health-check connection to that very port, which then connects to itself.
+    """
+    for _ in range(200):
+        port = random.randint(20_000, 30_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 class FakeInThread:
@@ -156,8 +172,31 @@ def button_labels(message: dict) -> list[str]:
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
-def start_stack(tmp: Path) -> Stack:
-    """Seed a database and start the action server, Rasa and the adapter."""
+def free_port_range(count: int) -> int:
+    """The first of ``count`` consecutive free ports."""
+    for _ in range(50):
+        base = free_port()
+        ports = []
+        try:
+            for offset in range(count):
+                sock = socket.socket()
+                ports.append(sock)
+                sock.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        finally:
+            for sock in ports:
+                sock.close()
+        return base
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> Stack:
+    """Seed a database and start the action server, Rasa and the adapter.
+
+    ``extra_env`` overrides settings, e.g. the production layout (PostgreSQL, Redis, replicas,
+    webhook mode).
+    """
     model = modelfiles.current_model(PROJECT_ROOT / "models")
     if model is None:
         raise RuntimeError("no trained model: run `make model` (make test does)")
@@ -167,8 +206,9 @@ def start_stack(tmp: Path) -> Stack:
         "EMERGEBOT_VAR_DIR": str(tmp),
         "DATABASE_URL": f"sqlite:///{tmp / 'bot.db'}",
         "RASA_TRACKER_DB": str(tmp / "tracker.db"),
-        "RASA_PORT": str(free_port()),
-        "ACTION_PORT": str(free_port()),
+        "RASA_PORT": str(free_port_range(3)),
+        "ACTION_PORT": str(free_port_range(3)),
+        "WEBHOOK_PORT": str(free_port_range(4)),
         "RASA_TOKEN": secrets.token_urlsafe(16),
         "TELEGRAM_API_URL": fake_thread.fake.base_url,
         "RETRY_INTERVAL_S": "1",
@@ -176,6 +216,8 @@ def start_stack(tmp: Path) -> Stack:
     }
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("STAFF_CHAT_ID", None)
+    env.update(DESK_ENV | {"CONSOLE_PORT": str(free_port())})
+    env.update(extra_env or {})
     settings = Settings.from_env(env)
     saved = dict(os.environ)
     os.environ.update(env)
@@ -188,10 +230,8 @@ def start_stack(tmp: Path) -> Stack:
                   settings=settings, fake_thread=fake_thread)
     stack.children = supervisor.plan(settings, model, env["RASA_TOKEN"], local_chat=False)
     started = time.monotonic()
-    for child in stack.children:
-        supervisor.start(child, stack.env, tmp / "logs")
     try:
-        supervisor.wait_ready(stack.children)
+        supervisor.start_all(stack.children, stack.env, tmp / "logs")
     except RuntimeError:
         stop_stack(stack)
         raise

@@ -90,13 +90,15 @@ def test_language_change_in_words(stack: Stack, chat_id: int) -> None:
     assert stack.is_message(reply["text"], "pt", "language.changed"), reply["text"]
 
 
-def test_asking_for_a_person_records_an_escalation(stack: Stack, chat_id: int) -> None:
+def test_asking_for_a_person_opens_a_ticket(stack: Stack, chat_id: int) -> None:
     [reply] = stack.ask(chat_id, "/human")
     assert stack.is_message(reply["text"], "en", "escalation.created"), reply["text"]
-    [again] = stack.ask(chat_id, "I want to talk to a real person")
+    [again] = stack.ask(chat_id, "/human")
     assert stack.is_message(again["text"], "en", "escalation.already_open"), again["text"]
+    [noted] = stack.ask(chat_id, "I want to talk to a real person")  # now for the staff
+    assert stack.is_message(noted["text"], "en", "desk.founder_noted"), noted["text"]
     with sqlite3.connect(stack.tmp / "bot.db") as db:
-        rows = db.execute("select status, language from escalations where user_id = ?",
+        rows = db.execute("select status, language from tickets where founder_id = ?",
                           (chat_id,)).fetchall()
     assert rows == [("waiting", "en")]
 

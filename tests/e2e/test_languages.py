@@ -19,7 +19,8 @@ TOPIC_FAMILIES = {
     "partnership": "partnership", "hubs": "hubs", "training": "training",
 }
 # family -> language -> message. Topic families name a country (and funding a sector) so that the
-# answer is a result list whose first line names the topic.
+# answer is a result list whose first line names the topic. Asking for a person comes last: after
+# it, the staff desk has the conversation.
 PHRASES: dict[str, dict[str, str]] = {
     "greet": {"en": "good morning!", "fr": "bonsoir", "es": "buenas tardes", "ar": "مساء الخير",
               "ru": "добрый вечер", "zh": "晚上好", "pt": "bom dia"},
@@ -90,6 +91,8 @@ PHRASES: dict[str, dict[str, str]] = {
                      "ru": "какая завтра будет погода?",
                      "zh": "明天天气怎么样？",
                      "pt": "como vai estar o tempo amanhã?"},
+    "goodbye": {"en": "bye, see you later", "fr": "au revoir", "es": "adiós, hasta luego",
+                "ar": "مع السلامة", "ru": "до свидания", "zh": "再见", "pt": "tchau, até logo"},
     "request_human": {"en": "I want to speak with a real person please",
                       "fr": "je veux parler à un conseiller humain",
                       "es": "quiero hablar con una persona real",
@@ -97,8 +100,6 @@ PHRASES: dict[str, dict[str, str]] = {
                       "ru": "хочу поговорить с живым человеком",
                       "zh": "我想和真人客服聊",
                       "pt": "quero falar com uma pessoa de verdade"},
-    "goodbye": {"en": "bye, see you later", "fr": "au revoir", "es": "adiós, hasta luego",
-                "ar": "مع السلامة", "ru": "до свидания", "zh": "再见", "pt": "tchau, até logo"},
 }
 EXPECTED = {"greet": ("greet",), "help": ("help",), "bot_challenge": ("iamabot",),
             "thank": ("thank",), "out_of_scope": ("out_of_scope",),

@@ -76,10 +76,11 @@ async def test_token_valid_until_it_expires(sessions: sessionmaker) -> None:
 
 async def test_overlong_token_is_refused_even_if_stored(sessions: sessionmaker) -> None:
     long_token = "L" * 25
-    async with transaction(sessions) as session:
-        now = utcnow()
-        session.add(CallbackToken(token=long_token, chat_id=CHAT, action=ACTION,
-                                  created_at=now, expires_at=now + timedelta(days=1)))
+    if sessions.kw["bind"].dialect.name == "sqlite":  # PostgreSQL refuses to store it at all
+        async with transaction(sessions) as session:
+            now = utcnow()
+            session.add(CallbackToken(token=long_token, chat_id=CHAT, action=ACTION,
+                                      created_at=now, expires_at=now + timedelta(days=1)))
     with pytest.raises(callbacks.InvalidCallback):
         await resolve(sessions, CHAT, long_token)
 

@@ -1,0 +1,262 @@
+"""The benchmark report: JSON for machines, Markdown for people, under bench/results/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SYSTEM_TITLES = {"ours": "ours", "baseline": "default config (rasa init)"}
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_fmt(v, 3)}" for k, v in value.items())
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [
+        "| " + " | ".join(_fmt(c) if not isinstance(c, str) else c for c in row) + " |"
+        for row in rows
+    ]
+    return lines + [""]
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "**met**" if met else "**not met**"
+
+
+def _steps(system: dict[str, Any]) -> list[str]:
+    rows = []
+    for s in system.get("steps", []):
+        lat = s["latency"]
+        rows.append(
+            [
+                s["name"],
+                s["target_rate"],
+                s["achieved_rate"],
+                s["answered_rate"],
+                lat["p50_ms"],
+                lat["p95_ms"],
+                lat["p99_ms"],
+                lat["max_ms"],
+                s["errors"],
+                s["active_founders"],
+                s.get("replies_per_turn"),
+            ]
+        )
+    return _table(
+        [
+            "step",
+            "target msg/s",
+            "sent msg/s",
+            "answered msg/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "founders",
+            "replies/turn",
+        ],
+        rows,
+    )
+
+
+def _frames(entries: list[dict[str, Any]], key: str, count: int = 6) -> str:
+    return "; ".join(f"`{e[key]}` {e['percent']}%" for e in entries[:count])
+
+
+def _profile(system: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    cpu = (system.get("target_step") or {}).get("cpu_ms_per_message") or {}
+    if cpu:
+        lines += [
+            "CPU per message at 30 msg/s (from /proc, measured pass): "
+            + ", ".join(f"{k} {v} ms" for k, v in cpu.items())
+            + f"; the benchmark itself (fake Bot API and founders) "
+            f"{(system.get('target_step') or {}).get('bench_cpu_ms_per_message')} ms.",
+            "",
+        ]
+    for name, prof in (system.get("profile") or {}).items():
+        if "error" in prof:
+            lines += [f"- {name}: py-spy failed: {prof['error']}", ""]
+            continue
+        main, every = prof["main"], prof["all"]
+        if not every["samples"]:
+            lines += [f"**{name}**: idle (no samples).", ""]
+            continue
+        threads = ", ".join(f"{k} ×{v}" for k, v in prof["threads"].items())
+        lines += [
+            f"**{name}**: main thread busy {main['busy_core_share']:.0%} of a core "
+            f"({main['samples']} samples); threads not idle: {every['busy_core_share']:.2f} on "
+            f"average (a thread blocked in C, e.g. on SQLite's lock, counts; seen: {threads}); "
+            f"`{Path(prof['file']).name}`",
+            "",
+            "- main thread, by package: " + _frames(main["by_package"], "package"),
+            "- main thread, hottest (self): " + _frames(main["self"], "frame"),
+            "- main thread, on the stack: " + _frames(main["inclusive"], "frame"),
+            "- main thread, our code on the stack: " + _frames(main.get("ours", []), "frame"),
+            "- all threads, by package: " + _frames(every["by_package"], "package"),
+            "- all threads, hottest (self): " + _frames(every["self"], "frame", 4),
+            "",
+        ]
+    return lines
+
+
+def _accuracy(report: dict[str, Any]) -> list[str]:
+    systems = report["systems"]
+    per = {
+        key: ((s.get("nlu") or {}).get("heldout") or {}).get("languages") or {}
+        for key, s in systems.items()
+    }
+    languages = list(per.get("ours") or per.get("baseline") or {})
+    if not languages:
+        return ["Held-out accuracy was not measured.", ""]
+    rows = []
+    for lang in [*languages, "all"]:
+        row: list[Any] = [lang]
+        for key in systems:
+            figures = (
+                per[key].get(lang)
+                if lang != "all"
+                else ((systems[key].get("nlu") or {}).get("heldout") or {}).get("overall")
+            )
+            row.append(None if not figures else figures["intent_accuracy"])
+        rows.append(row)
+    return _table(["language", *(SYSTEM_TITLES.get(k, k) for k in systems)], rows)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown."""
+    meta = report["meta"]
+    lines = [
+        f"# Benchmark report, {meta['started']}",
+        "",
+        f"Command: `{meta['command']}` (layout `{meta['layout']}`; git {meta['git']}).",
+        f"Machine: {meta['cores']} cores, load average {meta['load_before']} before and "
+        f"{meta['load_after']} after. {meta['note']}",
+        "",
+    ]
+    overrides = (meta.get("plan") or {}).get("env") or {}
+    if overrides:
+        lines += [
+            "Stack environment set by the benchmark: "
+            + ", ".join(f"`{k}={v}`" for k, v in overrides.items())
+            + " (the fake Bot API has no flood limit, so the adapter's own limit of 30 "
+            "messages a second, Telegram's, is lifted to measure the stack itself).",
+            "",
+        ]
+    lines += ["## Targets (issue 5, part 4)", ""]
+    lines += _table(
+        ["target", "measured", "default config", "verdict", "measured cause of a miss"],
+        [
+            [
+                t["target"],
+                _fmt(t["measured"]),
+                _fmt(t["baseline"]),
+                _verdict(t["met"]),
+                t["cause"] or "",
+            ]
+            for t in report["targets"]
+        ],
+    )
+    if report.get("ratios"):
+        lines += ["## Ours beside the default config", ""]
+        lines += _table(
+            ["figure", "ours", "default config", "ours / default"],
+            [[r["figure"], r["ours"], r["default"], r["ratio"]] for r in report["ratios"]],
+        )
+    for key, system in report["systems"].items():
+        title = SYSTEM_TITLES.get(key, key)
+        lines += [f"## Load: {title} (`{system.get('model', '?')}`)", ""]
+        if system.get("error"):
+            lines += [f"Failed: {system['error']}", ""]
+        lines += _steps(system)
+        startup = system.get("startup") or {}
+        memory = system.get("memory") or {}
+        lines += [
+            f"Start to first answer: {_fmt(startup.get('first_answer_s'))} s "
+            f"(ready: {_fmt(startup.get('ready_s'))}). Highest rate with p99 < 500 ms: "
+            f"{_fmt(system.get('max_rate_under_limit'))} msg/s (answered there: "
+            f"{_fmt(system.get('sustained_rate'))} msg/s); most answered per second in any "
+            f"step: {_fmt(system.get('peak_answered_rate'))} msg/s.",
+            "",
+            "Peak memory (MiB, VmHWM per process tree; sampled resident peak in brackets): "
+            + ", ".join(
+                f"{k} {v.get('hwm_mb')} ({v.get('peak_rss_mb')})"
+                for k, v in (memory.get("processes") or {}).items()
+            )
+            + f"; sum {_fmt(memory.get('sum_hwm_mb'))} "
+            f"(simultaneous sampled peak {_fmt(memory.get('sum_peak_rss_mb'))}).",
+            "",
+        ]
+        nlu = system.get("nlu") or {}
+        http = system.get("parse_http") or {}
+        lines += [
+            f"NLU parse alone: HTTP `/model/parse` p50 {_fmt(http.get('p50_ms'))} ms, "
+            f"p99 {_fmt(http.get('p99_ms'))} ms; in-process Agent p50 "
+            f"{_fmt((nlu.get('parse') or {}).get('p50_ms'))} ms, p99 "
+            f"{_fmt((nlu.get('parse') or {}).get('p99_ms'))} ms; model load "
+            f"{_fmt(nlu.get('load_s'))} s after a {_fmt(nlu.get('import_s'))} s import; "
+            f"agent peak memory {_fmt(nlu.get('peak_rss_mb'))} MiB.",
+            "",
+        ]
+        training = system.get("training") or {}
+        if training:
+            cached = (
+                " (cached model: time measured when it was trained)"
+                if training.get("cached")
+                else ""
+            )
+            lines += [
+                f"Full training: {_fmt(training.get('seconds'))} s with "
+                f"`{training.get('command')}`{cached}"
+                + (
+                    f"; the whole command, with its data check and held-out scoring, took "
+                    f"{_fmt(training['command_seconds'])} s."
+                    if training.get("command_seconds")
+                    else "."
+                ),
+                "",
+            ]
+    lines += ["## Held-out intent accuracy (tests/nlu/heldout)", ""] + _accuracy(report)
+    lines += [
+        "## Profile of the hottest code paths",
+        "",
+        "py-spy recorded the adapter, Rasa and the action server during a separate pass at "
+        "30 msg/s (so the profiler's own cost stays out of the measured figures). Open the "
+        "speedscope files at speedscope.app.",
+        "",
+    ] + _profile(report["systems"]["ours"])
+    if report.get("errors"):
+        lines += (
+            ["## Problems and caveats of this run", ""]
+            + [f"- {e}" for e in report["errors"]]
+            + [""]
+        )
+    return "\n".join(lines)
+
+
+def write(report: dict[str, Any], results_dir: Path, stamp: str) -> tuple[Path, Path]:
+    """Write ``<stamp>.json``/``.md`` and ``latest.json``/``latest.md``; return the stamped pair."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    md = markdown(report)
+    json_path, md_path = results_dir / f"{stamp}.json", results_dir / f"{stamp}.md"
+    for path, content in (
+        (json_path, text),
+        (results_dir / "latest.json", text),
+        (md_path, md),
+        (results_dir / "latest.md", md),
+    ):
+        path.write_text(content, encoding="utf-8")
+    return json_path, md_path

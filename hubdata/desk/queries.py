@@ -1,0 +1,69 @@
+"""Reading tickets for staff: the queue (with filters), one's own tickets, one ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hubdata.desk.clock import aware
+from hubdata.models import OPEN_TICKET_STATUSES, PRIORITIES, TICKET_STATUSES, Ticket
+
+AGE_FILTERS = {"1h": 60, "4h": 240, "24h": 1440, "3d": 4320}  # "older than", in minutes
+MAX_ROWS = 500
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: statuses (default: the open ones), language, priority, age."""
+
+    statuses: tuple[str, ...] = OPEN_TICKET_STATUSES
+    language: str | None = None
+    priority: str | None = None
+    older_than: str | None = None  # a key of AGE_FILTERS
+
+    @classmethod
+    def parse(cls, status: str | None = None, language: str | None = None,
+              priority: str | None = None, age: str | None = None) -> QueueFilter:
+        """Build from form values; anything unknown means "no filter"."""
+        if status == "all":
+            statuses: tuple[str, ...] = TICKET_STATUSES
+        elif status in TICKET_STATUSES:
+            statuses = (status,)
+        else:
+            statuses = OPEN_TICKET_STATUSES
+        return cls(statuses=statuses, language=language or None,
+                   priority=priority if priority in PRIORITIES else None,
+                   older_than=age if age in AGE_FILTERS else None)
+
+
+def urgency_key(ticket: Ticket) -> tuple[int, datetime]:
+    """Most pressing first: priority, then the oldest (re)opening."""
+    rank = PRIORITIES.index(ticket.priority) if ticket.priority in PRIORITIES else 99
+    return rank, aware(ticket.reopened_at or ticket.created_at)
+
+
+async def queue(session: AsyncSession, now: datetime, wanted: QueueFilter | None = None,
+                *, assignee_id: int | None = None) -> Sequence[Ticket]:
+    """Tickets matching the filter, most pressing first."""
+    wanted = wanted or QueueFilter()
+    query = select(Ticket).where(Ticket.status.in_(wanted.statuses))
+    if wanted.language:
+        query = query.where(Ticket.language == wanted.language)
+    if wanted.priority:
+        query = query.where(Ticket.priority == wanted.priority)
+    if wanted.older_than:
+        query = query.where(Ticket.created_at <= now - timedelta(
+            minutes=AGE_FILTERS[wanted.older_than]))
+    if assignee_id is not None:
+        query = query.where(Ticket.assignee_id == assignee_id)
+    rows = (await session.execute(query.order_by(Ticket.id.desc()).limit(MAX_ROWS))).scalars()
+    return sorted(rows, key=urgency_key)
+
+
+async def mine(session: AsyncSession, staff_id: int, now: datetime) -> Sequence[Ticket]:
+    """The open tickets a staff member holds."""
+    return await queue(session, now, QueueFilter(statuses=("claimed",)), assignee_id=staff_id)

@@ -1,0 +1,38 @@
+"""Replies stored per update before they are sent, so that each update is answered once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hubdata.models import BotReply, utcnow
+
+
+async def for_update(session: AsyncSession, update_id: int) -> Sequence[BotReply]:
+    """The replies already rendered for an update, in order (empty if none)."""
+    query = select(BotReply).where(BotReply.update_id == update_id).order_by(BotReply.seq)
+    return (await session.execute(query)).scalars().all()
+
+
+async def store(
+    session: AsyncSession,
+    update_id: int,
+    chat_id: int,
+    replies: Sequence[tuple[str, dict[str, Any] | None]],
+) -> list[BotReply]:
+    """Store the rendered replies (text, keyboard as a dict) of an update."""
+    rows = [BotReply(update_id=update_id, seq=i, chat_id=chat_id, text=text, markup=markup)
+            for i, (text, markup) in enumerate(replies)]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def mark_sent(session: AsyncSession, update_id: int, seq: int) -> None:
+    """Record that one reply reached Telegram."""
+    row = await session.get(BotReply, (update_id, seq))
+    if row is not None and row.sent_at is None:
+        row.sent_at = utcnow()

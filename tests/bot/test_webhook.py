@@ -1,0 +1,75 @@
+"""Webhook mode: the secret token is checked, updates are recorded before 200, duplicates once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import build_application
+from bot.webhook import SECRET_HEADER, make_app
+from hubdata import updates as inbox
+from hubdata.db import transaction
+from hubdata.settings import Settings
+
+SECRET = "s3cret-token-for-tests"
+
+
+def update(update_id: int) -> dict[str, Any]:
+    return {"update_id": update_id, "message": {
+        "message_id": 1, "date": int(time.time()), "text": "hello",
+        "chat": {"id": 77, "type": "private", "first_name": "F"},
+        "from": {"id": 77, "is_bot": False, "first_name": "F"}}}
+
+
+async def client_for(sessions: Any) -> tuple[TestClient, Any]:
+    application = build_application(Settings(telegram_api_url="http://127.0.0.1:9/bot"))
+    application.bot_data.sessions = sessions
+    client = TestClient(TestServer(make_app(application, SECRET)))
+    await client.start_server()
+    return client, application
+
+
+async def test_wrong_or_missing_secret_is_refused_and_nothing_recorded(
+    sessions: Any, caplog: Any
+) -> None:
+    client, application = await client_for(sessions)
+    try:
+        for headers in ({SECRET_HEADER: "wrong"}, {}):
+            response = await client.post("/telegram", json=update(1), headers=headers)
+            assert response.status == 401
+        assert "wrong secret token" in caplog.text
+        assert application.update_queue.empty()
+        async with transaction(sessions) as session:
+            assert await inbox.status_of(session, 1) is None
+    finally:
+        await client.close()
+
+
+async def test_an_update_is_recorded_before_200_and_a_duplicate_is_queued_once(
+    sessions: Any,
+) -> None:
+    client, application = await client_for(sessions)
+    try:
+        headers = {SECRET_HEADER: SECRET}
+        assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
+        async with transaction(sessions) as session:
+            assert await inbox.status_of(session, 5) == inbox.PENDING
+        async with transaction(sessions) as session:
+            await inbox.finish(session, 5, inbox.DONE)
+        assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
+        assert application.update_queue.qsize() == 1
+    finally:
+        await client.close()
+
+
+async def test_bodies_that_are_not_updates_are_refused(sessions: Any) -> None:
+    client, application = await client_for(sessions)
+    try:
+        headers = {SECRET_HEADER: SECRET}
+        assert (await client.post("/telegram", data=b"not json", headers=headers)).status == 400
+        assert (await client.post("/telegram", json=[1, 2], headers=headers)).status == 400
+        assert application.update_queue.empty()
+    finally:
+        await client.close()
