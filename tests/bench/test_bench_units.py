@@ -369,4 +369,5 @@ def test_reports_are_written_as_json_and_markdown(tmp_path: Path) -> None:
     assert "| p99 under 150 ms at 30 msg/s | 120.0 | – | **met** |" in text
     assert "| 30 | 30 | 29.8 | 29.7 | 40.0 | 90.0 | 120.0 | 140.0 | 0 | 80 |" in text
     assert "py-spy failed: cannot attach" in text
+    assert "| en | 0.950 |" in text  # accuracies keep three decimals
     assert "- training: boom" in text
