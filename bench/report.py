@@ -176,7 +176,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Ours beside the default config", ""]
         lines += _table(
             ["figure", "ours", "default config", "ours / default"],
-            [[r["figure"], r["ours"], r["default"], r["ratio"]] for r in report["ratios"]],
+            [[r["figure"], r["ours"], r["default"], _fmt(r["ratio"], 2)] for r in report["ratios"]],
         )
     for key, system in report["systems"].items():
         title = SYSTEM_TITLES.get(key, key)
