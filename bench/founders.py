@@ -93,7 +93,10 @@ def conversation(
     if side < 0.15:
         steps.append(Step(TEXT, "side_question", rng.choice(words["misc"])))
     elif side < 0.17:
+        # From here staff answer, not the bot (and only when they choose to): the founder's
+        # part of the conversation ends with the request.
         steps.append(Step(COMMAND, "human", "/human"))
+        return steps
     if rng.random() < 0.75:
         steps.append(Step(TEXT, "thanks", rng.choice(words["thanks"])))
     if rng.random() < 0.35:

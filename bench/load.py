@@ -303,6 +303,8 @@ class LoadDriver:
     def _next_action(self, founder: Founder) -> tuple[Step, str | None] | None:
         while True:
             if founder.index >= len(founder.steps):
+                if founder.steps and founder.steps[-1].label == "human":
+                    return None  # their chat is the staff's now; a person answers
                 if founder.rng.random() >= self.returning:
                     return None
                 founder.steps = conversation(founder.rng, founder.lang, self._phrases)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
@@ -55,37 +56,36 @@ async def say(context: BotContext, update: Update, msgid: str, lang: str | None 
     await deliver(context, update.effective_chat.id, text)
 
 
-async def send_replies(
+async def render_and_store(
+    session: AsyncSession,
     context: BotContext,
     chat_id: int,
     lang: str,
     replies: list[dict[str, Any]],
-    update_id: int | None = None,
-) -> None:
-    """Render Rasa's replies (and their search pages), store them for the update, send them."""
+    update_id: int,
+) -> list[tuple[int, int, str, InlineKeyboardMarkup | None]]:
+    """Render Rasa's replies (and their search pages) and store them for the update.
+
+    Returns:
+        (seq, chat id, text, keyboard) of each reply, ready for ``send_and_mark``.
+    """
     outgoing: list[tuple[str, InlineKeyboardMarkup | None]] = []
-    async with transaction(context.sessions) as session:
-        for message in replies:
-            reply = render.from_rasa(context.catalogs, lang, message)
-            custom = message.get("custom") or {}
-            search_id = custom.get("search_id") if isinstance(custom, dict) else None
-            if isinstance(search_id, int):
-                page = await render.search_page(
-                    session, context.catalogs, lang, search_id, 0, intro=reply.text
-                )
-                if page is not None:
-                    page.buttons = reply.buttons
-                    reply = page
-            if reply.text or reply.buttons:
-                outgoing.append((reply.text, await render.keyboard(session, chat_id, reply)))
-        if update_id is not None:
-            await bot_replies.store(session, update_id, chat_id, [
-                (text, markup.to_dict() if markup else None) for text, markup in outgoing])
-    if update_id is None:
-        for text, markup in outgoing:
-            await deliver(context, chat_id, text, markup)
-    else:
-        await deliver_stored(context, update_id)
+    for message in replies:
+        reply = render.from_rasa(context.catalogs, lang, message)
+        custom = message.get("custom") or {}
+        search_id = custom.get("search_id") if isinstance(custom, dict) else None
+        if isinstance(search_id, int):
+            page = await render.search_page(
+                session, context.catalogs, lang, search_id, 0, intro=reply.text
+            )
+            if page is not None:
+                page.buttons = reply.buttons
+                reply = page
+        if reply.text or reply.buttons:
+            outgoing.append((reply.text, await render.keyboard(session, chat_id, reply)))
+    await bot_replies.store(session, update_id, chat_id, [
+        (text, markup.to_dict() if markup else None) for text, markup in outgoing])
+    return [(seq, chat_id, text, markup) for seq, (text, markup) in enumerate(outgoing)]
 
 
 async def deliver_stored(context: BotContext, update_id: int) -> bool:
@@ -93,22 +93,43 @@ async def deliver_stored(context: BotContext, update_id: int) -> bool:
     async with transaction(context.sessions) as session:
         rows = [(r.seq, r.chat_id, r.text, r.markup, r.sent_at)
                 for r in await bot_replies.for_update(session, update_id)]
-    for seq, chat_id, text, markup, sent_at in rows:
-        if sent_at is not None:
-            continue
-        keyboard = InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None
-        await deliver(context, chat_id, text, keyboard)
-        async with transaction(context.sessions) as session:
-            await bot_replies.mark_sent(session, update_id, seq)
+    await send_and_mark(context, update_id, [
+        (seq, chat_id, text,
+         InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None)
+        for seq, chat_id, text, markup, sent_at in rows if sent_at is None])
     return bool(rows)
+
+
+async def send_and_mark(
+    context: BotContext,
+    update_id: int,
+    pending: list[tuple[int, int, str, InlineKeyboardMarkup | None]],
+) -> None:
+    """Send stored replies in order, then mark those that went out sent, in one transaction
+    (also when a later one fails, so that a retry sends only the rest)."""
+    sent: list[int] = []
+    try:
+        for seq, chat_id, text, keyboard in pending:
+            await deliver(context, chat_id, text, keyboard)
+            sent.append(seq)
+    finally:
+        if sent:
+            async with transaction(context.sessions) as session:
+                await bot_replies.mark_sent(session, update_id, sent)
 
 
 async def founder_turn(
     context: BotContext, update: Update, text: str, *, detected: str | None = None
 ) -> None:
-    """Send the founder's text (or a trusted button payload) to Rasa and deliver its replies."""
+    """Send the founder's text (or a trusted button payload) to Rasa and deliver its replies.
+
+    Three transactions on the database: before Rasa (founder, open ticket), after Rasa
+    (language, rendered replies stored, a ticket the turn opened) and after sending.
+    """
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
+    from bot import desk  # here, not at the top: bot.desk builds on this module
+
     async with transaction(context.sessions) as session:
         founder = await founders.get_or_create(session, user.id)
         founder.chat_id = chat.id
@@ -116,9 +137,8 @@ async def founder_turn(
         if detected:
             founder.detected_language = detected
         lang = founders.reply_language(founder, detected, user.language_code)
-    from bot import desk  # here, not at the top: bot.desk builds on this module
-
-    if await desk.intercept(context, update, text):
+        route = await desk.routing(context, session, user.id)
+    if await desk.intercept(context, update, text, route):
         return  # the founder has an open ticket: staff answer, not the dialogue
     metadata = {
         "update_id": update.update_id,
@@ -137,13 +157,13 @@ async def founder_turn(
         if outcome.attempt <= 1:
             await say(context, update, "error.nlu_unavailable", lang)
         return
-    lang = await language_of(context, update, detected)  # the turn may have changed it
     if not replies:
         # Rasa answers nothing (HTTP 200, no messages) when its lock store, tracker store or an
         # action failed: every rule of ours replies. Retry like an unavailable Rasa, a few times.
         logger.error("Rasa gave no reply to update %s (attempt %s)", update.update_id,
                      outcome.attempt)
         outcome.error = "no reply from Rasa"
+        lang = await language_of(context, update, detected)
         if outcome.attempt >= EMPTY_REPLY_ATTEMPTS:
             outcome.failed = True
             await say(context, update, "error.internal", lang)
@@ -152,6 +172,12 @@ async def founder_turn(
         if outcome.attempt <= 1:
             await say(context, update, "error.nlu_unavailable", lang)
         return
-    await send_replies(context, chat.id, lang, replies, update.update_id)
-    await desk.after_turn(context, update)
-
+    async with transaction(context.sessions) as session:
+        now = await founders.get(session, user.id)  # the turn may have changed the language
+        lang = founders.reply_language(now, detected, user.language_code)
+        pending = await render_and_store(session, context, chat.id, lang, replies,
+                                         update.update_id)
+        opened = await desk.opened_by_turn(session, user.id, user.full_name)
+    await send_and_mark(context, update.update_id, pending)
+    if opened is not None:
+        await desk.announce_opened(context, opened, user.full_name)

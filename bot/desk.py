@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +19,7 @@ from telegram import Update
 from bot.conversation import say
 from bot.resources import BotContext
 from hubdata.db import transaction
-from hubdata.desk import conversation, tickets
+from hubdata.desk import conversation, outbox, tickets
 from hubdata.desk.results import Notice, Result
 from hubdata.desk.transcript import ESCAPE
 from hubdata.models import Ticket, utcnow
@@ -61,8 +62,30 @@ async def open_ticket(context: BotContext, update: Update) -> Ticket | None:
         return await tickets.open_for(session, user.id)
 
 
-async def intercept(context: BotContext, update: Update, text: str) -> bool:
+@dataclass
+class Routing:
+    """Where a founder's message goes, read in the transaction that starts the turn."""
+
+    ticket: Ticket | None  # open: the desk takes the message
+    outbox_waiting: bool  # desk events for Rasa not delivered yet: deliver them first
+
+
+async def routing(context: BotContext, session: AsyncSession, user_id: int) -> Routing:
+    """The founder's open ticket, and whether the outbox holds events for their conversation."""
+    ticket = await tickets.open_for(session, user_id)
+    waiting = False
+    if ticket is None:
+        waiting = bool(await outbox.due(session, context.desk.clock() + timedelta(days=1),
+                                        limit=1, conversation_id=str(user_id)))
+    return Routing(ticket, waiting)
+
+
+async def intercept(context: BotContext, update: Update, text: str,
+                    route: Routing | None = None) -> bool:
     """Route a founder's message to the desk if they have an open ticket.
+
+    Args:
+        route: What ``routing`` read at the start of the turn (read now if not given).
 
     Returns:
         True if the desk took the message (Rasa must not see it).
@@ -70,9 +93,12 @@ async def intercept(context: BotContext, update: Update, text: str) -> bool:
     user = update.effective_user
     if user is None:
         return False
-    ticket = await open_ticket(context, update)
+    if route is None:
+        async with transaction(context.sessions) as session:
+            route = await routing(context, session, user.id)
+    ticket = route.ticket
     if ticket is None:
-        if await context.desk.pending_for(str(user.id)):
+        if route.outbox_waiting:
             await context.desk.flush(str(user.id))  # resume Rasa before it hears the founder
         return False
     if text.startswith("/"):  # a button or /human: the dialogue is paused
@@ -86,20 +112,21 @@ async def intercept(context: BotContext, update: Update, text: str) -> bool:
     return True
 
 
-async def after_turn(context: BotContext, update: Update) -> None:
-    """After Rasa answered: if the turn opened a ticket, announce it to staff now."""
-    user = update.effective_user
-    if user is None:
-        return
-    async with transaction(context.sessions) as session:
-        ticket = await tickets.open_for(session, user.id)
-        if ticket is not None and ticket.founder_name is None:
-            await tickets.name_founder(session, int(ticket.id), user.full_name)
-        waiting = ticket is not None and ticket.announced_at is None
-    if waiting:
-        assert ticket is not None
-        await context.desk.announce(int(ticket.id), founder_name=user.full_name)
-        await context.desk.flush()
+async def opened_by_turn(session: AsyncSession, user_id: int, full_name: str) -> int | None:
+    """After Rasa answered: the ticket the turn opened, not yet announced to staff (named
+    after the founder now), or None."""
+    ticket = await tickets.open_for(session, user_id)
+    if ticket is None or ticket.announced_at is not None:
+        return None
+    if ticket.founder_name is None:
+        await tickets.name_founder(session, int(ticket.id), full_name)
+    return int(ticket.id)
+
+
+async def announce_opened(context: BotContext, ticket_id: int, full_name: str) -> None:
+    """Announce a ticket the turn opened to staff, and deliver what that queued."""
+    await context.desk.announce(ticket_id, founder_name=full_name)
+    await context.desk.flush()
 
 
 async def founder_media(context: BotContext, update: Update) -> bool:

@@ -105,7 +105,7 @@ class DeskDelivery:
 
     async def poll(self) -> None:
         """Announce tickets opened elsewhere and deliver what other processes queued."""
-        async with transaction(self.sessions) as session:  # after_turn() gets a head start
+        async with transaction(self.sessions) as session:  # announce_opened() gets a head start
             waiting = [t.id for t in await tickets.unannounced(
                 session, before=self.clock() - ANNOUNCE_GRACE)]
         for ticket_id in waiting:
@@ -149,13 +149,6 @@ class DeskDelivery:
                 logger.info("ticket %s changed while being announced; next round", ticket_id)
 
     # ---------------------------------------------------------------------- outbox
-    async def pending_for(self, conversation_id: str) -> bool:
-        """Whether Rasa events for this conversation wait in the outbox."""
-        async with transaction(self.sessions) as session:
-            rows = await outbox.due(session, self.clock() + timedelta(days=1), limit=1,
-                                    conversation_id=conversation_id)
-        return bool(rows)
-
     async def flush(self, conversation_id: str | None = None) -> dict[int, str]:
         """Deliver every due row (of one Rasa conversation, if given), oldest first.
 

@@ -102,28 +102,17 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._chat_lock(key):
-                await self._catch_up(key, update.update_id)
-                await self._process(update, coroutine)
+                await self._process(update, coroutine, catch_up=True)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 self._locks.pop(key, None)
 
-    async def _catch_up(self, chat_id: int, before: int) -> None:
-        """Handle this chat's earlier unfinished updates first, oldest first: those another
+    async def _catch_up(self, earlier: list[dict[str, Any]]) -> None:
+        """Handle a chat's earlier unfinished updates first, oldest first: those another
         replica received but has not handled yet, and those waiting for a retry. One chat's
         messages are answered in the order they were sent, across replicas and retries."""
-        sessions = self._sessions()
-        if sessions is None or self.application is None:
-            return
-        try:
-            async with transaction(sessions) as session:
-                rows = await inbox.earlier_pending(session, chat_id, before)
-                earlier = [row.payload for row in rows]
-        except SQLAlchemyError:
-            logger.exception("could not look for earlier updates of chat %s", chat_id)
-            return
         for payload in earlier:
             other = Update.de_json(payload, self.application.bot)
             await self._process(other, self.application.process_update(other))
@@ -155,24 +144,37 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
                 except RedisError as error:
                     logger.warning("could not release the lock of chat %s: %s", key, error)
 
-    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _process(
+        self, update: Update, coroutine: Awaitable[Any], catch_up: bool = False
+    ) -> None:
+        """Record the update, handle it, mark it; with ``catch_up``, first handle the chat's
+        earlier unfinished updates (found in the same transaction that records this one)."""
         sessions = self._sessions()
         outcome = Outcome()
-        recorded = False
+        recorded = duplicate = False
+        earlier: list[dict[str, Any]] = []
         if sessions is not None:
             try:
                 async with transaction(sessions) as session:
                     chat = update.effective_chat.id if update.effective_chat else None
+                    if catch_up and chat is not None and self.application is not None:
+                        rows = await inbox.earlier_pending(session, chat, update.update_id)
+                        earlier = [row.payload for row in rows]
                     row = await inbox.record(session, update.update_id, chat, update.to_dict())
                     if row is None:
-                        logger.info("update %s was already handled: dropped", update.update_id)
-                        _close(coroutine)
-                        return
-                    await inbox.start_attempt(session, update.update_id)
-                    outcome.attempt = row.attempts or 1
-                recorded = True
+                        duplicate = True
+                    else:
+                        await inbox.start_attempt(session, update.update_id)
+                        outcome.attempt = row.attempts or 1
+                recorded = not duplicate
             except SQLAlchemyError:
                 logger.exception("could not record update %s", update.update_id)
+        if earlier:
+            await self._catch_up(earlier)
+        if duplicate:
+            logger.info("update %s was already handled: dropped", update.update_id)
+            _close(coroutine)
+            return
         token = _OUTCOME.set(outcome)
         try:
             await coroutine

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from hubdata.models import Base
 
@@ -24,11 +25,19 @@ def make_engine(url: str) -> AsyncEngine:
 
     A PostgreSQL URL may name a schema with ``?schema=NAME``: the connection's search path is
     set to it (the tests give each test its own schema; a deployment may share a database).
+
+    A SQLite file database gets a pool of open connections. SQLAlchemy 1.4's default for
+    aiosqlite files is no pool: every transaction would open the file, start a worker thread
+    and set the pragmas again (the benchmark measured that as the adapter's main cost).
     """
     kwargs: dict = {"future": True, "pool_pre_ping": True}
     parsed = make_url(url)
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.database not in (None, "", ":memory:"):
+            # A local file cannot go away like a server: no ping before each checkout.
+            kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=15,
+                          pool_pre_ping=False)
     elif "schema" in parsed.query:
         schema = parsed.query["schema"]
         parsed = parsed.difference_update_query(["schema"])

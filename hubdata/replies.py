@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.models import BotReply, utcnow
@@ -31,8 +31,13 @@ async def store(
     return rows
 
 
-async def mark_sent(session: AsyncSession, update_id: int, seq: int) -> None:
-    """Record that one reply reached Telegram."""
-    row = await session.get(BotReply, (update_id, seq))
-    if row is not None and row.sent_at is None:
-        row.sent_at = utcnow()
+async def mark_sent(session: AsyncSession, update_id: int, seqs: Sequence[int]) -> None:
+    """Record that these replies of an update reached Telegram (one statement)."""
+    if not seqs:
+        return
+    await session.execute(
+        update(BotReply)
+        .where(BotReply.update_id == update_id, BotReply.seq.in_(list(seqs)),
+               BotReply.sent_at.is_(None))
+        .values(sent_at=utcnow())
+    )

@@ -17,7 +17,10 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from nlu import rasa_patches
+
 logger = logging.getLogger(__name__)
+rasa_patches.install()  # Rasa imports its channels before it loads the model and trackers
 
 
 class TokenRestInput(RestInput):

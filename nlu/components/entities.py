@@ -62,6 +62,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self.learned = sorted(learned or [])
         self._index = lexicon.FormIndex(self.learned) if self.learned else None
+        # Build the gazetteer's cached indexes now, at model load, not in the first parse.
+        lexicon.find_entities("grants for women in Kenya", extra=self._index)
 
     @classmethod
     def create(

@@ -29,7 +29,9 @@ class LanguageDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LanguageDetector:
-        """Creates a new component."""
+        """Creates a new component, with the language model loaded now rather than in the
+        first parse (a model loaded into a running server answers at once)."""
+        langid.detect("warming up the language identification model")
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

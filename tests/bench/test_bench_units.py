@@ -117,6 +117,19 @@ def test_conversations_repeat_with_the_seed_and_mix_steps() -> None:
     assert {"start", "greet", "follow_up", "click", "thanks", "goodbye"} <= labels
 
 
+def test_a_request_for_a_person_ends_the_founders_conversation() -> None:
+    """After /human staff answer (when they choose to), so the simulated founder stops: a
+    message to an open ticket gets no bot reply and would count as a timeout."""
+    asked = 0
+    for seed in range(600):
+        steps = conversation(random.Random(seed), SUPPORTED_LANGUAGES[seed % 7])
+        labels = [step.label for step in steps]
+        if "human" in labels:
+            asked += 1
+            assert labels[-1] == "human"
+    assert asked > 0
+
+
 def test_parse_texts_interleave_languages() -> None:
     texts = parse_texts(3)
     assert len(texts) == 3 * len(SUPPORTED_LANGUAGES)

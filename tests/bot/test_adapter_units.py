@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiohttp import web
 from sqlalchemy.exc import OperationalError
 from telegram import Chat, Message, Update, User
+from telegram.error import NetworkError
 
+from bot.conversation import deliver_stored
 from bot.handlers.messages import escape_text
 from bot.processor import InboxUpdateProcessor, current_outcome
 from bot.rasa_client import NLUUnavailable, RasaClient
+from hubdata import replies as bot_replies
 from hubdata import updates as inbox
 from hubdata.db import transaction
 
@@ -135,3 +139,54 @@ async def test_rasa_client_sends_token_and_metadata_and_reports_failures() -> No
             await down.send("42", "hello")
     finally:
         await down.close()
+
+
+async def test_processor_handles_a_chats_earlier_unfinished_update_first(sessions: Any) -> None:
+    """An earlier update of the chat waiting for a retry (or left by another replica) is
+    handled before the new one, found in the transaction that records the new one."""
+    handled: list[int] = []
+
+    async def handle(update: Update) -> None:
+        handled.append(update.update_id)
+
+    processor = InboxUpdateProcessor(lambda: sessions)
+    processor.application = SimpleNamespace(bot=None, process_update=handle)
+    earlier, other_chat = text_update(5, 100, "first"), text_update(4, 200, "elsewhere")
+    async with transaction(sessions) as session:
+        for update in (earlier, other_chat):
+            await inbox.record(session, update.update_id, update.effective_chat.id,
+                               update.to_dict())
+            await inbox.finish(session, update.update_id, inbox.RETRY, "Rasa down")
+    later = text_update(6, 100, "second")
+    await processor.do_process_update(later, handle(later))
+    assert handled == [5, 6]  # chat 100 in order; chat 200's update is not this chat's
+    async with transaction(sessions) as session:
+        assert await inbox.status_of(session, 5) == inbox.DONE
+        assert await inbox.status_of(session, 6) == inbox.DONE
+        assert await inbox.status_of(session, 4) == inbox.RETRY
+
+
+async def test_send_and_mark_marks_what_went_out_when_a_later_reply_fails(sessions: Any) -> None:
+    """Replies are marked sent in one transaction after sending, also when one fails, so a
+    retry sends only those that did not go out (each reply reaches the founder once)."""
+    sent: list[str] = []
+
+    class Bot:
+        async def send_message(self, chat_id: int, text: str, **_: Any) -> None:
+            if text == "boom" and "boom" not in sent:
+                sent.append("boom")
+                raise NetworkError("connection reset")
+            sent.append(text)
+
+    context = SimpleNamespace(bot=Bot(), sessions=sessions)
+    async with transaction(sessions) as session:
+        await bot_replies.store(session, 9, 100, [("one", None), ("boom", None), ("three", None)])
+    with pytest.raises(NetworkError):
+        await deliver_stored(context, 9)  # type: ignore[arg-type]
+    async with transaction(sessions) as session:
+        marks = [r.sent_at is not None for r in await bot_replies.for_update(session, 9)]
+    assert marks == [True, False, False]
+    assert await deliver_stored(context, 9) is True  # type: ignore[arg-type]
+    assert sent == ["one", "boom", "boom", "three"]
+    async with transaction(sessions) as session:
+        assert all(r.sent_at for r in await bot_replies.for_update(session, 9))

@@ -1,0 +1,128 @@
+"""Two measured fixes to Rasa 3.6's per-message cost, installed when the Rasa server starts.
+
+Both were found with py-spy by ``make bench`` (see bench/results/latest.md, "Profile"):
+
+1. Every response from the action server (and every body of ``POST .../tracker/events``) is
+   checked against Rasa's JSON schema with ``jsonschema.validate``, which first checks the
+   *schema* against the JSON-Schema meta-schema and builds a new validator: about half of the
+   Rasa server's main thread at 30 msg/s, 14 ms per check against 0.3 ms. The same checks
+   are kept, with each validator built (and its schema checked) once.
+2. The embedded SQLite tracker store gets SQLAlchemy 1.4's default for pysqlite files, no
+   connection pool (a new connection per read and write), and SQLite's rollback journal, whose
+   commits wait for the disk on the event loop's thread. It gets a small pool and the WAL
+   journal with ``synchronous=NORMAL``: a commit is safe when the process dies, and only the
+   last turns of the conversation history can be lost if the machine itself loses power.
+   PostgreSQL tracker stores are left exactly as Rasa makes them.
+
+Rasa imports input channels before it loads the model and the tracker store, so
+``nlu/channel.py`` installing these is early enough.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sqlite3
+from typing import Any
+
+logger = logging.getLogger(__name__)
+_installed = False
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@functools.lru_cache(maxsize=1)
+def _action_result_validator() -> Any:
+    from rasa.core.actions.action import RemoteAction
+
+    return _validator(RemoteAction.action_response_format_spec())
+
+
+@functools.lru_cache(maxsize=1)
+def _events_validator() -> Any:
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA  # what rasa.server checks
+
+    return _validator(EVENTS_SCHEMA)
+
+
+def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+    """What ``RemoteAction._validate_action_result`` does, with the validator built once."""
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(_action_result_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
+def validate_events_in_request_body(request: Any) -> None:
+    """What ``rasa.server.validate_events_in_request_body`` does, with the validator built
+    once."""
+    from http import HTTPStatus
+
+    from jsonschema.exceptions import best_match
+    from rasa.server import ErrorResponse, _docs
+
+    events = request.json if isinstance(request.json, list) else [request.json]
+    error = best_match(_events_validator().iter_errors(events))
+    if error is not None:
+        raise ErrorResponse(
+            HTTPStatus.BAD_REQUEST,
+            "BadRequest",
+            f"Failed to validate the events format. "
+            f"For more information about the format visit the docs. Error: {error}",
+            help_url=_docs("/pages/http-api"),
+        ) from error
+
+
+def tracker_engine_kwargs(original: Any, url: Any) -> dict[str, Any]:
+    """Rasa's engine arguments, plus a connection pool for a SQLite file."""
+    kwargs = dict(original(url))
+    text = str(url)
+    if text.startswith("sqlite") and ":memory:" not in text and text.rstrip("/") != "sqlite:":
+        from sqlalchemy.pool import QueuePool
+
+        kwargs.update(poolclass=QueuePool, pool_size=2, max_overflow=8,
+                      connect_args={"check_same_thread": False, "timeout": 30})
+    return kwargs
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def install() -> None:
+    """Install both fixes once in this process."""
+    global _installed
+    if _installed:
+        return
+    import rasa.server
+    from rasa.core import tracker_store
+    from rasa.core.actions.action import RemoteAction
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+    rasa.server.validate_events_in_request_body = validate_events_in_request_body
+    tracker_store.create_engine_kwargs = functools.partial(
+        tracker_engine_kwargs, tracker_store.create_engine_kwargs)
+    event.listen(Engine, "connect", _sqlite_pragmas)
+    _installed = True
+    logger.debug("Rasa patches installed: cached action-result validator, pooled SQLite tracker")

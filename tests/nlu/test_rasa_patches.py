@@ -1,0 +1,84 @@
+"""Tests of nlu/rasa_patches.py: Rasa's checks kept as they were, made cheap."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.server import ErrorResponse
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu import rasa_patches
+
+VALID = {
+    "events": [{"event": "slot", "name": "language", "value": "fr", "timestamp": None}],
+    "responses": [{"text": "Bonjour", "buttons": [{"title": "Oui", "payload": "/affirm"}]}],
+}
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    """The channel module installs the patches when Rasa starts; do it here."""
+    rasa_patches.install()
+
+
+def test_action_result_check_is_the_patched_one_and_accepts_a_valid_response() -> None:
+    assert RemoteAction._validate_action_result is rasa_patches.validate_action_result
+    assert RemoteAction._validate_action_result(None, VALID) is True  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [
+    {"events": "not a list"},
+    {"responses": ["a bare string, not an object"]},
+    {"events": [{"no_event_key": 1}]},
+])
+def test_action_result_check_still_rejects_what_rasa_rejects(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as raised:
+        RemoteAction._validate_action_result(None, bad)  # type: ignore[arg-type]
+    assert "Failed to validate Action server response" in raised.value.message
+
+
+class _Request:
+    def __init__(self, body: Any) -> None:
+        self.json = body
+
+
+def test_events_body_check_accepts_valid_and_refuses_invalid_events() -> None:
+    import rasa.server
+
+    check = rasa.server.validate_events_in_request_body
+    assert check is rasa_patches.validate_events_in_request_body
+    check(_Request([{"event": "action", "name": "action_listen"}]))
+    check(_Request({"event": "pause"}))  # one event, not in a list
+    with pytest.raises(ErrorResponse) as raised:
+        check(_Request([{"event": "slot", "name": 3}]))
+    assert raised.value.status == 400
+
+
+def test_sqlite_tracker_store_is_pooled_in_wal_mode_and_keeps_events(tmp_path: Path) -> None:
+    db = tmp_path / "trackers.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    assert type(store.engine.pool).__name__ == "QueuePool"
+    tracker = DialogueStateTracker("founder-1", slots=[])
+    tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("founder-1"))
+    assert again is not None and again.latest_message.text == "hello"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.engine.dispose()
+
+
+def test_postgresql_tracker_store_arguments_are_left_as_rasa_makes_them() -> None:
+    from rasa.core import tracker_store
+
+    kwargs = tracker_store.create_engine_kwargs("postgresql://127.0.0.1/rasa")
+    assert "poolclass" not in kwargs and kwargs["pool_size"] > 0
