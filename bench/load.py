@@ -28,21 +28,24 @@ from hubdata.settings import SUPPORTED_LANGUAGES
 
 # Replies that mean the turn failed, whatever the language.
 ERROR_IDS = ("error.nlu_unavailable", "error.internal", "error.database", "button.expired")
+# Replies that hand the chat to staff (asked for, or the first button of the bot's offer of a
+# person after two misunderstandings): a person answers from then on, so the founder stops.
+HANDOFF_IDS = ("escalation.created", "escalation.already_open", "escalation.reopened")
 SETTLE_S = 0.5  # after the last first-reply of a step, wait this long for trailing replies
 _PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")
 
 
 class ErrorReplies:
-    """Recognises the bot's error replies in every language."""
+    """Recognises the bot's error replies (or other message ids) in every language."""
 
-    def __init__(self, catalogs: Catalogs) -> None:
-        """Compile one pattern per error message id and language."""
+    def __init__(self, catalogs: Catalogs, msgids: tuple[str, ...] = ERROR_IDS) -> None:
+        """Compile one pattern per message id and language."""
         self._patterns = [
             (
                 msgid,
                 re.compile(_PLACEHOLDER.sub(".+?", re.escape(catalogs.gettext(lang, msgid))), re.S),
             )
-            for msgid in ERROR_IDS
+            for msgid in msgids
             for lang in SUPPORTED_LANGUAGES
         ]
 
@@ -134,6 +137,12 @@ class StepResult:
             "latency_by_kind": {k: summarise(v) for k, v in sorted(by_kind.items())},
             "errors": sum(errors.values()) + self.missed,
             "error_kinds": {**errors, **({"no founder ready": self.missed} if self.missed else {})},
+            "errors_by_step": dict(Counter(f"{t.error}: {t.label}" for t in self.turns if t.error)),
+            "error_turns": [
+                {"update_id": t.update_id, "chat_id": t.chat_id, "lang": t.lang, "label": t.label,
+                 "error": t.error}
+                for t in self.turns if t.error
+            ][:20],
             "replies_per_turn": round(sum(t.replies for t in answered) / len(answered), 2)
             if answered
             else 0.0,
@@ -173,6 +182,8 @@ class LoadDriver:
     ) -> None:
         self.fake = fake
         self.errors = ErrorReplies(catalogs)
+        self.handoffs = ErrorReplies(catalogs, HANDOFF_IDS)
+        self.handed_off = 0  # founders whose chat went to staff
         self.turn_timeout_s = turn_timeout_s
         self.returning = returning
         self.max_founders = max_founders
@@ -409,9 +420,16 @@ class LoadDriver:
         turn.replies += 1
         turn.first_at = turn.first_at or event.time
         turn.last_at = event.time
-        error = self.errors.match(str(event.message.get("text", "")))
+        text = str(event.message.get("text", ""))
+        error = self.errors.match(text)
         if error and not turn.error:
             turn.error = f"reply {error}"
+        if founder is not None and self.handoffs.match(text):
+            founder.retired = True  # staff have the chat now
+            self.handed_off += 1
+            founder.waiting = False
+            self._waiting.discard(founder.chat_id)
+            return
         if founder is not None and founder.turn is turn and not founder.retired:
             founder.waiting = False
             self._waiting.discard(founder.chat_id)

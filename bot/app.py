@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.conversation import say
 from bot.desk_delivery import DeskDelivery
 from bot.handlers import buttons, commands, messages, staff
+from bot.http_request import AiohttpRequest
 from bot.processor import InboxUpdateProcessor, current_outcome
 from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerAPI
@@ -30,6 +31,7 @@ from bot.telegram_bot import SafeBot
 from hubdata import founders
 from hubdata import updates as inbox
 from hubdata.db import make_engine, make_session_factory, transaction
+from hubdata.heap import freeze_heap
 from hubdata.i18n import Catalogs
 from hubdata.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Settings
 
@@ -60,6 +62,7 @@ async def post_init(application: Application) -> None:
     resources.desk = DeskDelivery(application.bot, resources.sessions, resources.catalogs,
                                   settings, tracker_api)
     await resources.desk.start()
+    freeze_heap()  # what start-up loaded stays out of the garbage collector's walks
 
 
 async def post_shutdown(application: Application) -> None:
@@ -141,6 +144,8 @@ def build_application(settings: Settings) -> Application:
                                      retry_interval_s=settings.retry_interval_s,
                                      redis_url=settings.redis_url)
     bot = SafeBot(token, base_url=settings.telegram_api_url,
+                  request=AiohttpRequest(),
+                  get_updates_request=AiohttpRequest(connection_pool_size=1),
                   rate_limiter=make_rate_limiter(settings))
     application = (
         ApplicationBuilder()

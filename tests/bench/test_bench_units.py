@@ -11,7 +11,7 @@ import pytest
 
 from bench import report, targets
 from bench.founders import CLICK, TEXT, choose_button, conversation, parse_texts
-from bench.load import ErrorReplies, StepResult, Turn
+from bench.load import HANDOFF_IDS, ErrorReplies, StepResult, Turn
 from bench.procs import cpu_per_message, descendants, memory_kb
 from bench.profiling import package_of, summarise_speedscope, thread_group
 from bench.schedule import arrival_offsets, next_ladder_rate, think_time
@@ -148,6 +148,17 @@ def test_error_replies_are_recognised_in_every_language() -> None:
     for lang in SUPPORTED_LANGUAGES:
         assert errors.match(catalogs.render(lang, "error.internal")) == "error.internal"
     assert errors.match(catalogs.render("en", "start")) is None
+
+
+def test_handoff_replies_are_recognised_in_every_language() -> None:
+    """A founder whose chat went to staff stops talking to the bot (see HANDOFF_IDS)."""
+    catalogs = Catalogs()
+    handoffs = ErrorReplies(catalogs, HANDOFF_IDS)
+    for lang in SUPPORTED_LANGUAGES:
+        for msgid in HANDOFF_IDS:
+            text = catalogs.render(lang, msgid, {"hours": 4, "number": 12, "ticket": 12})
+            assert handoffs.match(text) == msgid
+    assert handoffs.match(catalogs.render("en", "error.internal")) is None
 
 
 def _turn(update_id: int, latency: float | None, error: str | None = None) -> Turn:

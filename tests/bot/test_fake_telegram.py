@@ -16,7 +16,15 @@ import aiohttp
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,6 +35,7 @@ from telegram.ext import (
 
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.formatting import parse_text
+from bot.http_request import AiohttpRequest
 
 TOKEN = "123456:TEST-token"
 CHAT = 1001
@@ -48,9 +57,14 @@ async def fake() -> Any:
         yield server
 
 
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> Any:
-    async with Bot(TOKEN, base_url=fake.base_url) as client:
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def bot(fake: FakeTelegram, request: pytest.FixtureRequest) -> Any:
+    """python-telegram-bot's own HTTP client, and the adapter's (bot/http_request.py): the
+    same protocol checks pass through both."""
+    kwargs: dict[str, Any] = {}
+    if request.param == "aiohttp":
+        kwargs = {"request": AiohttpRequest(), "get_updates_request": AiohttpRequest()}
+    async with Bot(TOKEN, base_url=fake.base_url, **kwargs) as client:
         yield client
 
 
@@ -466,3 +480,52 @@ async def test_standalone_server_prints_its_url_and_stops_on_sigterm() -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_aiohttp_request_maps_timeouts_refusals_and_uploads() -> None:
+    """What httpx's request class raises, ours raises: TimedOut, NetworkError; and a file goes
+    up as multipart with the other parameters beside it."""
+    seen: dict[str, Any] = {}
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.4)  # past the client's 0.2 s, done before the server stops
+        return web.json_response({"ok": True, "result": True})
+
+    async def upload(request: web.Request) -> web.Response:
+        form = await request.post()
+        document = form["document"]
+        seen.update(chat_id=form["chat_id"], name=document.filename, body=document.file.read())
+        return web.json_response({"ok": True, "result": {
+            "message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"}}})
+
+    async def me(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": {
+            "id": 1, "is_bot": True, "first_name": "Bot", "username": "hub_bot"}})
+
+    app = web.Application()
+    app.router.add_post(f"/bot{TOKEN}/getMe", me)
+    app.router.add_post(f"/bot{TOKEN}/getWebhookInfo", slow)
+    app.router.add_post(f"/bot{TOKEN}/sendDocument", upload)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        request = AiohttpRequest(read_timeout=0.2)
+        async with Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request) as bot:
+            with pytest.raises(TimedOut):
+                await bot.get_webhook_info()
+            await bot.send_document(CHAT, b"%PDF-1.4 founders' guide", filename="guide.pdf")
+        assert seen == {"chat_id": str(CHAT), "name": "guide.pdf",
+                        "body": b"%PDF-1.4 founders' guide"}
+        await asyncio.sleep(0.3)
+    finally:
+        await runner.cleanup()
+    gone = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=AiohttpRequest())
+    await gone.request.initialize()  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(NetworkError):
+            await gone.get_me()
+    finally:
+        await gone.request.shutdown()  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,19 @@ def test_postgresql_tracker_store_arguments_are_left_as_rasa_makes_them() -> Non
 
     kwargs = tracker_store.create_engine_kwargs("postgresql://127.0.0.1/rasa")
     assert "poolclass" not in kwargs and kwargs["pool_size"] > 0
+
+
+def test_a_model_load_is_followed_by_freezing_the_heap() -> None:
+    import gc
+
+    from rasa.core.agent import Agent
+
+    loaded: list[str] = []
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    result = rasa_patches.load_model_then_freeze(
+        "agent", lambda agent, path: loaded.append(path) or "done", "models/x.tar.gz")
+    assert result == "done" and loaded == ["models/x.tar.gz"]
+    assert gc.get_freeze_count() > 1000  # everything alive now, pytest and Rasa included
+    gc.unfreeze()
+    assert isinstance(Agent.__dict__["load_model"], functools.partialmethod)
