@@ -160,12 +160,12 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
                     if catch_up and chat is not None and self.application is not None:
                         rows = await inbox.earlier_pending(session, chat, update.update_id)
                         earlier = [row.payload for row in rows]
-                    row = await inbox.record(session, update.update_id, chat, update.to_dict())
-                    if row is None:
+                    attempt = await inbox.record_attempt(session, update.update_id, chat,
+                                                         update.to_dict())
+                    if attempt is None:
                         duplicate = True
                     else:
-                        await inbox.start_attempt(session, update.update_id)
-                        outcome.attempt = row.attempts or 1
+                        outcome.attempt = attempt
                 recorded = not duplicate
             except SQLAlchemyError:
                 logger.exception("could not record update %s", update.update_id)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,30 @@ async def record(
     return row
 
 
+async def record_attempt(
+    session: AsyncSession, update_id: int, chat_id: int | None, payload: dict[str, Any]
+) -> int | None:
+    """``record`` and ``start_attempt`` in one: a new update costs one INSERT.
+
+    Returns:
+        The attempt now starting (1 for a new update), or None for a duplicate of a done one.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is not None:
+        statement = insert(IncomingUpdate).values(
+            update_id=update_id, chat_id=chat_id, payload=payload, status=PENDING, attempts=1,
+            received_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["update_id"])
+        if (await session.execute(statement)).rowcount == 1:
+            return 1
+    row = await record(session, update_id, chat_id, payload)  # recorded before (or no upsert)
+    if row is None:
+        return None
+    await start_attempt(session, update_id)
+    return row.attempts
+
+
 async def start_attempt(session: AsyncSession, update_id: int) -> None:
     """Count one processing attempt; the update is pending (in flight) until finished."""
     row = await session.get(IncomingUpdate, update_id)
@@ -56,6 +81,14 @@ async def finish(
     retry_interval_s: float = 10.0,
 ) -> None:
     """Mark the update done, or failed for good, or for a retry with exponential backoff."""
+    if status == DONE:  # the common case: one UPDATE, nothing to read first
+        await session.execute(
+            update(IncomingUpdate)
+            .where(IncomingUpdate.update_id == update_id)
+            .values(status=DONE, error=(error or "")[:300] or None, finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return
     row = await session.get(IncomingUpdate, update_id)
     if row is None:
         return

@@ -162,3 +162,25 @@ async def test_finish_unknown_update_is_ignored(sessions: sessionmaker) -> None:
     async with transaction(sessions) as session:
         await updates.finish(session, 12345, updates.DONE)
     assert await status(sessions, 12345) is None
+
+
+async def test_record_attempt_counts_attempts_and_drops_done_duplicates(
+    sessions: sessionmaker,
+) -> None:
+    """One INSERT records a new update as its first attempt; a crash or retry left it
+    pending, so it comes back as the next attempt; once done it is a duplicate."""
+    async def attempt() -> int | None:
+        async with transaction(sessions) as session:
+            return await updates.record_attempt(session, 300, 7, dict(PAYLOAD))
+
+    assert await attempt() == 1
+    assert await status(sessions, 300) == updates.PENDING
+    assert await attempt() == 2
+    async with transaction(sessions) as session:
+        await updates.finish(session, 300, updates.DONE)
+    assert await attempt() is None
+    async with transaction(sessions) as session:
+        row = await session.get(IncomingUpdate, 300)
+        assert (row.status, row.attempts, row.chat_id, row.payload) == (
+            updates.DONE, 2, 7, PAYLOAD)
+        assert row.finished_at is not None and row.error is None

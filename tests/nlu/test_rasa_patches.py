@@ -99,3 +99,21 @@ def test_a_model_load_is_followed_by_freezing_the_heap() -> None:
     assert gc.get_freeze_count() > 1000  # everything alive now, pytest and Rasa included
     gc.unfreeze()
     assert isinstance(Agent.__dict__["load_model"], functools.partialmethod)
+
+
+def test_event_types_resolve_as_rasa_resolves_them() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):
+        first = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
+        assert Event.resolve_by_type(cls.type_name) is first
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no such event", default=ActionExecuted) is ActionExecuted
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no such event")
+    events = [{"event": "user", "text": "hi", "parse_data": {}},
+              {"event": "slot", "name": "topic", "value": "funding"}]
+    assert [type(Event.from_parameters(e)) for e in events] == [UserUttered, SlotSet]
