@@ -27,6 +27,9 @@ async def probe(model: Path, texts: list[str], repeats: int, heldout: bool) -> d
     from emergebot.parsing import quiet_rasa
 
     quiet_rasa()
+    from nlu import rasa_patches
+
+    rasa_patches.install()  # what the Rasa server runs with (nlu/channel.py installs them)
     imported = time.monotonic()
     agent = Agent.load(str(model))
     loaded = time.monotonic()

@@ -117,3 +117,40 @@ def test_event_types_resolve_as_rasa_resolves_them() -> None:
     events = [{"event": "user", "text": "hi", "parse_data": {}},
               {"event": "slot", "name": "topic", "value": "funding"}]
     assert [type(Event.from_parameters(e)) for e in events] == [UserUttered, SlotSet]
+
+
+def test_the_intent_classifier_loads_with_weights_in_fortran_order(tmp_path: Path) -> None:
+    """Same predictions, and a transpose that SciPy need not copy on every parse."""
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from scipy.sparse import csr_matrix
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "1")
+
+    def message(text: str, intent: str | None, vector: list[float]) -> Message:
+        data = {"text": text, **({"intent": intent} if intent else {})}
+        found = Message(data=data)
+        found.add_features(Features(csr_matrix(np.array([vector])), "sentence", "text", "f"))
+        return found
+
+    examples = [message(f"t{i}", "a" if i % 2 else "b", [i % 2, 1 - i % 2, 0.1 * i])
+                for i in range(20)]
+    trained = LogisticRegressionClassifier.create(
+        LogisticRegressionClassifier.get_default_config(), storage, resource, context)
+    trained.train(TrainingData(examples))
+    loaded = LogisticRegressionClassifier.load(
+        LogisticRegressionClassifier.get_default_config(), storage, resource, context)
+    assert loaded.clf.coef_.T.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(loaded.clf.coef_, trained.clf.coef_)
+    probe = [message("x", None, [1, 0, 0.3])]
+    assert loaded.process(probe)[0].get("intent")["name"] == "a"
