@@ -1,6 +1,7 @@
 """Rasa's endpoints.yml, written from the one settings object for each Rasa replica.
 
-Embedded default: a SQLite tracker store and Rasa's in-memory lock store. Production: the
+Embedded default: a SQLite tracker store (Rasa's, remembering the current sessions when one
+Rasa process is its only writer) and Rasa's in-memory lock store. Production: the
 tracker store on PostgreSQL (TRACKER_STORE_URL) and the lock store on Redis (REDIS_URL), which
 is what lets several Rasa replicas serve the same conversations safely.
 """
@@ -15,11 +16,16 @@ from sqlalchemy.engine import make_url
 
 from hubdata.settings import Settings
 
+SINGLE_WRITER = "nlu.tracker_store.SingleWriterSQLTrackerStore"
+
 
 def tracker_store(settings: Settings) -> dict[str, Any]:
     """The tracker_store section."""
     if not settings.tracker_store_url:
-        return {"type": "SQL", "dialect": "sqlite", "db": settings.tracker_store_db}
+        # One Rasa process writes this SQLite file: nlu/tracker_store.py remembers the current
+        # sessions' events instead of reading them back at every message.
+        kind = SINGLE_WRITER if settings.rasa_replicas == 1 else "SQL"
+        return {"type": kind, "dialect": "sqlite", "db": settings.tracker_store_db}
     url = make_url(settings.tracker_store_url)
     section: dict[str, Any] = {
         "type": "SQL",

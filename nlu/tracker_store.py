@@ -1,0 +1,97 @@
+"""Rasa's SQL tracker store for the embedded layout, where one Rasa process writes trackers.
+
+Rasa's ``SQLTrackerStore`` reads a conversation's events back from the database at every
+message, and before saving counts the stored events to find the new ones: together about a
+tenth of the Rasa server's CPU in the benchmark. With a single Rasa process nothing else writes
+the tracker table (the adapter and the maintainer tools go through Rasa's HTTP API or only
+read), so this store remembers, for recent conversations, the events of the current session as
+they are stored (JSON) and their number. Reads and saves are the same rows as Rasa's: a save
+inserts exactly the events past that number, and a read rebuilds the tracker from the same
+JSON. A failed save forgets the conversation, which is then read from the database again.
+
+Production (several Rasa replicas on PostgreSQL) keeps Rasa's own store: there a cache in one
+replica would miss what the others wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+
+class SingleWriterSQLTrackerStore(SQLTrackerStore):
+    """A ``SQLTrackerStore`` that remembers the current session's stored events."""
+
+    def __init__(self, *args: Any, cached_conversations: int = 5000, **kwargs: Any) -> None:
+        """Rasa's arguments (endpoints.yml), and how many conversations to remember."""
+        super().__init__(*args, **kwargs)
+        self._limit = int(cached_conversations)
+        self._sessions: OrderedDict[str, list[str]] = OrderedDict()
+
+    def _remember(self, sender_id: str, stored: list[str]) -> None:
+        self._sessions[sender_id] = stored
+        self._sessions.move_to_end(sender_id)
+        while len(self._sessions) > self._limit:
+            self._sessions.popitem(last=False)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        stored = self._sessions.get(sender_id)
+        if stored is None:
+            with self.session_scope() as session:
+                rows = self._event_query(session, sender_id, False).all()
+                stored = [row.data for row in rows]
+            self._remember(sender_id, stored)
+        else:
+            self._sessions.move_to_end(sender_id)
+        if not self.domain or not stored:
+            return None
+        return DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for data in stored], self.domain.slots
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events past those already stored, as ``SQLTrackerStore.save`` does."""
+        stored = self._sessions.get(tracker.sender_id)
+        if stored is None:
+            await super().save(tracker)  # counts in the database; the next read remembers
+            return
+        await self.stream_events(tracker)
+        new_events = list(tracker.events)[len(stored):]
+        rows = []
+        try:
+            with self.session_scope() as session:
+                for event in new_events:
+                    data = event.as_dict()
+                    rows.append(json.dumps(data))
+                    session.add(self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(
+                            INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=rows[-1],
+                    ))
+                session.commit()
+        except Exception:
+            self._sessions.pop(tracker.sender_id, None)
+            raise
+        starts = [i for i, event in enumerate(new_events) if isinstance(event, SessionStarted)]
+        if starts:  # a new session: what the database query would return from now on
+            stored[:] = rows[starts[-1]:]
+        else:
+            stored.extend(rows)
+        self._sessions.move_to_end(tracker.sender_id)
