@@ -12,6 +12,8 @@ Each was found by ``make bench`` (py-spy, see bench/results/latest.md, "Profile"
    commits wait for the disk on the event loop's thread. It gets a small pool and the WAL
    journal with ``synchronous=NORMAL``: a commit is safe when the process dies, and only the
    last turns of the conversation history can be lost if the machine itself loses power.
+   The journal is copied into the database by a background thread every second, not by
+   whichever commit fills it on the event loop's thread.
    PostgreSQL tracker stores are left exactly as Rasa makes them.
 3. Every event read back from the tracker store finds its class by walking all subclasses of
    ``Event`` (``resolve_by_type``, 4% of the main thread); the classes are looked up by name
@@ -33,6 +35,8 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
+import threading
+import time
 from typing import Any
 
 from hubdata.heap import freeze_heap
@@ -134,13 +138,44 @@ def tracker_engine_kwargs(original: Any, url: Any) -> dict[str, Any]:
     return kwargs
 
 
+CHECKPOINT_INTERVAL_S = 1.0
+_checkpointers: dict[str, threading.Thread] = {}
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Copying the journal into the database (a checkpoint) would otherwise fall on the
+        # commit that fills it, on the event loop's thread; a background thread does it.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        path = next((row[2] for row in cursor.execute("PRAGMA database_list")
+                     if row[1] == "main"), "")
         cursor.close()
+        if path:
+            _start_checkpointer(path)
+
+
+def _start_checkpointer(path: str) -> None:
+    """Checkpoint ``path``'s journal every second from a thread of its own (PASSIVE: it never
+    waits for, nor blocks, the readers and writers)."""
+    if path in _checkpointers:
+        return
+
+    def run() -> None:
+        connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        while True:
+            time.sleep(CHECKPOINT_INTERVAL_S)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as error:  # the next round tries again
+                logger.warning("checkpoint of %s failed: %s", path, error)
+
+    thread = threading.Thread(target=run, name="sqlite-checkpoint", daemon=True)
+    _checkpointers[path] = thread
+    thread.start()
 
 
 def load_model_then_freeze(agent: Any, original: Any, *args: Any, **kwargs: Any) -> Any:

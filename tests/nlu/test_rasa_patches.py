@@ -154,3 +154,26 @@ def test_the_intent_classifier_loads_with_weights_in_fortran_order(tmp_path: Pat
     np.testing.assert_array_equal(loaded.clf.coef_, trained.clf.coef_)
     probe = [message("x", None, [1, 0, 0.3])]
     assert loaded.process(probe)[0].get("intent")["name"] == "a"
+
+
+def test_the_sqlite_tracker_journal_is_checkpointed_in_the_background(tmp_path: Path) -> None:
+    """No commit on Rasa's event loop copies the journal into the database; a thread does,
+    every second, so the database file grows without anyone asking for a checkpoint."""
+    import threading
+    import time
+
+    db = tmp_path / "trackers.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    assert any(t.name == "sqlite-checkpoint" and t.is_alive() for t in threading.enumerate())
+    before = db.stat().st_size
+    tracker = DialogueStateTracker("founder-2", slots=[])
+    for i in range(200):
+        tracker.update(UserUttered(f"message {i} " + "x" * 500, {"name": "greet"}))
+    asyncio.run(store.save(tracker))
+    deadline = time.monotonic() + 10
+    while db.stat().st_size <= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert db.stat().st_size > before + 100_000
+    store.engine.dispose()
