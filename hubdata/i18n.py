@@ -76,9 +76,15 @@ class Catalogs:
         if name == "country":
             from hubdata import geo
 
-            return geo.area_name(str(value), lang)
+            try:
+                return geo.area_name(str(value), lang)
+            except KeyError:  # not a code (an NLU model that does not normalise): as given
+                logger.warning("%r is not an area code; shown as given", value)
+                return str(value)
         if name in _CODE_PARAMS:
-            return self.gettext(lang, f"{name}.{value}")
+            msgid = f"{name}.{value}"
+            text = self.gettext(lang, msgid)
+            return str(value) if text == msgid else text  # an unknown code: as given
         if name == "language":
             return language_name(str(value))
         if name == "filters":

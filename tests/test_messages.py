@@ -101,3 +101,13 @@ def test_every_message_renders_with_localised_parameters(lang: str) -> None:
     kenya = catalogs.render(lang, "button.country", {"country": "KE"})
     assert kenya == {"en": "Kenya", "fr": "Kenya", "es": "Kenia", "ar": "كينيا", "ru": "Кения",
                      "zh": "肯尼亚", "pt": "Quênia"}[lang]
+
+
+def test_a_value_that_is_not_a_code_is_shown_as_given_not_an_error() -> None:
+    """An NLU model that does not normalise entities (the default config's DIET, say) sends
+    "ГРУЗИЯ" for Georgia or "clean" for a sector: the reply shows the words, never fails."""
+    catalogs = Catalogs()
+    assert catalogs.render("ru", "button.country", {"country": "ГРУЗИЯ"}) == "ГРУЗИЯ"
+    filters = catalogs.localise_param("fr", "filters", {"country": "لبنان", "sector": "clean"})
+    assert filters == "لبنان · clean"
+    assert catalogs.localise_param("fr", "sector", "agritech") != "agritech"  # a code: words
