@@ -155,8 +155,10 @@ class SwapReport:
                            f" (longest {o['max_s']:.3f} s)" for url, o in self.others.items())
         usual = (f" (usually {self.baseline_seconds * 1000:.0f} ms)"
                  if self.baseline_seconds else "")
-        return (f"{self.url}: loaded in {self.load_seconds:.2f} s; requests waited up to "
-                f"{self.pause_seconds:.2f} s{usual}; "
+        # the figures as recorded (rounded to ms first), so that the two never disagree
+        loaded, paused = round(self.load_seconds, 3), round(self.pause_seconds, 3)
+        return (f"{self.url}: loaded in {loaded:.2f} s; requests waited up to "
+                f"{paused:.2f} s{usual}; "
                 f"{self.probes - self.failed}/{self.probes} answered"
                 + (f"; {others}" if others else ""))
 

@@ -117,3 +117,14 @@ def test_a_wrong_token_is_explained(fakes: list[FakeRasa]) -> None:
         hotswap.rolling_swap(_servers(fakes, "wrong"), Path("/models/new.tar.gz"), None,
                              say=lambda _: None)
     assert fakes[0].loads == []
+
+
+def test_the_printed_swap_figures_are_the_recorded_ones() -> None:
+    """The maintainer reads the pause in the output and in the registry: the same number."""
+    from emergebot.hotswap import SwapReport
+
+    for pause in (1.4149999, 1.4150001, 0.0049, 2.005):
+        report = SwapReport("http://r", 1.4149999, pause, 0.007, 84, 0, {})
+        recorded = report.as_json()
+        assert f"loaded in {recorded['load_s']:.2f} s" in str(report)
+        assert f"waited up to {recorded['pause_s']:.2f} s" in str(report)
