@@ -27,6 +27,7 @@ from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerAPI
 from bot.rate_limiter import make_rate_limiter
 from bot.resources import BotContext, BotResources
+from bot.staff_menus import StaffMenus
 from bot.telegram_bot import SafeBot
 from hubdata import founders
 from hubdata import updates as inbox
@@ -61,6 +62,7 @@ async def post_init(application: Application) -> None:
     await tracker_api.start()
     resources.desk = DeskDelivery(application.bot, resources.sessions, resources.catalogs,
                                   settings, tracker_api)
+    resources.desk.menus = StaffMenus(application.bot, resources.sessions, resources.catalogs)
     await resources.desk.start()
     freeze_heap()  # what start-up loaded stays out of the garbage collector's walks
 

@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import desk_render
 from bot.rasa_client import NLUUnavailable
 from bot.rasa_tracker import RasaTrackerAPI
+from bot.staff_menus import REFRESH_INTERVAL_S, StaffMenus
 from hubdata.db import transaction
 from hubdata.desk import conversation, outbox, sla, tickets, transcript
 from hubdata.desk.clock import Clock, aware, system_clock
@@ -69,6 +70,7 @@ class DeskDelivery:
         self._flush_lock = asyncio.Lock()
         self._announce_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self.menus: StaffMenus | None = None  # set by the adapter: staff command menus
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -83,6 +85,9 @@ class DeskDelivery:
             asyncio.create_task(self._every(self.settings.sla_check_interval_s, self.check_sla),
                                 name="desk-sla"),
         ]
+        if self.menus is not None:
+            self._tasks.append(asyncio.create_task(
+                self._every(REFRESH_INTERVAL_S, self.menus.refresh), name="staff-menus"))
 
     async def stop(self) -> None:
         """Stop the loops."""

@@ -168,3 +168,35 @@ def test_render_escapes_and_mentions(catalogs: Catalogs) -> None:
     ("hello 12", (None, "hello 12")), ("42", (42, ""))])
 def test_numbered(text: str, parsed: tuple) -> None:
     assert numbered(text) == parsed
+
+
+async def test_staff_get_the_desk_commands_in_their_menu_in_their_language(
+    sessions: sessionmaker, catalogs: Catalogs
+) -> None:
+    """Each active staff member's private chat shows the founder commands and the desk's, in
+    the language the desk speaks to them; a removed member's menu is taken away. Founders'
+    menus (the default scope) are untouched. Checked against the fake Bot API."""
+    from telegram import Bot, BotCommandScopeChat
+
+    from bot.fake_telegram import FakeTelegram
+    from bot.staff_menus import STAFF_COMMANDS, StaffMenus
+    from hubdata.desk import staff
+    from tests.hubdata.desk.conftest import PEDRO, T0
+
+    await make_team(sessions)
+    async with FakeTelegram(port=0) as fake, Bot("123:staff-menus", base_url=fake.base_url) as bot:
+        menus = StaffMenus(bot, sessions, catalogs)
+        await menus.refresh()
+        amina = await bot.get_my_commands(scope=BotCommandScopeChat(AMINA))
+        pedro = await bot.get_my_commands(scope=BotCommandScopeChat(PEDRO))
+        assert [c.command for c in amina][-len(STAFF_COMMANDS):] == list(STAFF_COMMANDS)
+        queue = {c.command: c.description for c in amina}["queue"]
+        assert queue == catalogs.render("fr", "command.queue")  # Amina speaks French first
+        assert {c.command: c.description for c in pedro}["queue"] == catalogs.render(
+            "es", "command.queue")
+        assert not await bot.get_my_commands()  # founders' default menu: not set by this
+        async with transaction(sessions) as session:
+            await staff.deactivate(session, PEDRO, actor=actor(AMINA), now=T0)
+        await menus.refresh()
+        assert not await bot.get_my_commands(scope=BotCommandScopeChat(PEDRO))
+        assert await bot.get_my_commands(scope=BotCommandScopeChat(AMINA)) == amina
