@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
 from bot import render
@@ -10,10 +13,12 @@ from bot.resources import BotContext
 from hubdata import founders, geo, lexicon
 from hubdata.catalog import INTENT_TOPICS
 from hubdata.db import transaction
+from hubdata.desk import tickets
 from hubdata.i18n import language_name
 from hubdata.models import SECTORS, STAGES
 from hubdata.settings import SUPPORTED_LANGUAGES
 
+logger = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "language", "profile", "human")
 
 
@@ -65,6 +70,13 @@ async def set_language(context: BotContext, update: Update, code: str) -> None:
     assert user is not None
     async with transaction(context.sessions) as session:
         await founders.set_language(session, user.id, code)
+    try:  # an open ticket speaks to the founder in the language they chose, from now on
+        async with transaction(context.sessions) as session:
+            ticket = await tickets.open_for(session, user.id)
+            if ticket is not None:
+                ticket.language = code
+    except StaleDataError:  # staff changed the ticket at that moment: it keeps its language
+        logger.info("ticket of %s changed meanwhile; its language stays", user.id)
     await say(context, update, "language.changed", code, language=code)
 
 

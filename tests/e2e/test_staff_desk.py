@@ -269,3 +269,17 @@ def _console_session(stack: Stack, token: str):  # type: ignore[no-untyped-def]
     csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
     assert "Tickets" in fetch("/login", {"token": token, "csrf": csrf})
     return fetch
+
+
+def test_a_founder_who_changes_language_during_a_ticket_hears_staff_in_it(
+        stack: Stack, chat_id: int, amina: int) -> None:
+    ticket, ticket_card = escalate(stack, chat_id)
+    claim(stack, ticket_card, amina)
+    stack.replies(amina)
+    stack.replies(chat_id)
+    [changed] = stack.ask(chat_id, "/language fr")
+    assert stack.is_message(changed["text"], "fr", "language.changed"), changed["text"]
+    assert row(stack, "select language from tickets where id = ?", ticket) == ("fr",)
+    stack.send(amina, "Bonjour ! Le programme ferme bientôt.")
+    [staff_says] = stack.replies(chat_id)
+    assert stack.is_message(staff_says["text"], "fr", "desk.staff_says"), staff_says["text"]
