@@ -14,12 +14,12 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.handlers.commands import COMMANDS
+from bot.handlers.staff import STAFF_COMMANDS
 from hubdata.db import transaction
 from hubdata.desk import staff
 from hubdata.i18n import Catalogs
 
 logger = logging.getLogger(__name__)
-STAFF_COMMANDS = ("queue", "mine", "reply", "note", "resolve", "open")
 REFRESH_INTERVAL_S = 60.0
 
 

@@ -19,7 +19,6 @@ from hubdata.models import SECTORS, STAGES
 from hubdata.settings import SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "language", "profile", "human")
 
 
 def topic_reply(context: BotContext, lang: str, msgid: str) -> render.Reply:
@@ -147,3 +146,14 @@ async def profile_command(update: Update, context: BotContext) -> None:
 async def human_command(update: Update, context: BotContext) -> None:
     """/human: ask for a person, through the same path as asking in words."""
     await founder_turn(context, update, "/request_human")
+
+
+# The founder commands, in their menu order (bot/app.py registers them and sets the menus).
+COMMAND_HANDLERS = {
+    "start": start,
+    "help": help_command,
+    "language": language_command,
+    "profile": profile_command,
+    "human": human_command,
+}
+COMMANDS = tuple(COMMAND_HANDLERS)

@@ -22,7 +22,6 @@ from hubdata.desk import cards, conversation, guard, queries, staff, tickets
 from hubdata.desk.results import TELEGRAM, Actor
 from hubdata.models import utcnow
 
-STAFF_COMMANDS = ("queue", "mine", "reply", "note", "resolve", "open")
 _NUMBERED = re.compile(r"#?(\d+)(?:\s+(.*))?$", re.S)
 
 
@@ -242,3 +241,16 @@ async def _rate(update: Update, context: BotContext, action: dict[str, Any]) -> 
     except BadRequest:  # already without buttons
         pass
     await say(context, update, "desk.rating_thanks", lang)
+
+
+# The desk's commands, in their menu order (bot/app.py registers them, bot/staff_menus.py
+# shows them to staff).
+COMMAND_HANDLERS = {
+    "queue": queue_command,
+    "mine": mine_command,
+    "reply": reply_command,
+    "note": note_command,
+    "resolve": resolve_command,
+    "open": open_command,
+}
+STAFF_COMMANDS = tuple(COMMAND_HANDLERS)

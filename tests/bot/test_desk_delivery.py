@@ -179,7 +179,8 @@ async def test_staff_get_the_desk_commands_in_their_menu_in_their_language(
     from telegram import Bot, BotCommandScopeChat
 
     from bot.fake_telegram import FakeTelegram
-    from bot.staff_menus import STAFF_COMMANDS, StaffMenus
+    from bot.handlers.staff import STAFF_COMMANDS
+    from bot.staff_menus import StaffMenus
     from hubdata.desk import staff
     from tests.hubdata.desk.conftest import PEDRO, T0
 
