@@ -80,12 +80,11 @@ async def routing(context: BotContext, session: AsyncSession, user_id: int) -> R
     return Routing(ticket, waiting)
 
 
-async def intercept(context: BotContext, update: Update, text: str,
-                    route: Routing | None = None) -> bool:
+async def intercept(context: BotContext, update: Update, text: str, route: Routing) -> bool:
     """Route a founder's message to the desk if they have an open ticket.
 
     Args:
-        route: What ``routing`` read at the start of the turn (read now if not given).
+        route: What ``routing`` read at the start of the turn.
 
     Returns:
         True if the desk took the message (Rasa must not see it).
@@ -93,9 +92,6 @@ async def intercept(context: BotContext, update: Update, text: str,
     user = update.effective_user
     if user is None:
         return False
-    if route is None:
-        async with transaction(context.sessions) as session:
-            route = await routing(context, session, user.id)
     ticket = route.ticket
     if ticket is None:
         if route.outbox_waiting:

@@ -12,7 +12,6 @@ own errors (429 ``RetryAfter`` and so on) from them.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import aiohttp
@@ -20,8 +19,6 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-logger = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
