@@ -15,15 +15,16 @@ replica would miss what the others wrote.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -62,33 +63,26 @@ class SingleWriterSQLTrackerStore(SQLTrackerStore):
             sender_id, [json.loads(data) for data in stored], self.domain.slots
         )
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events past those already stored, as ``SQLTrackerStore.save`` does."""
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
+        """The events past those already stored: counted here, not in the database."""
         stored = self._sessions.get(tracker.sender_id)
         if stored is None:
-            await super().save(tracker)  # counts in the database; the next read remembers
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, len(stored), len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's ``save`` (which inserts ``_additional_events``), then remember what it stored."""
+        stored = self._sessions.get(tracker.sender_id)
+        if stored is None:
+            await super().save(tracker)  # counted in the database; the next read remembers
             return
-        await self.stream_events(tracker)
         new_events = list(tracker.events)[len(stored):]
-        rows = []
         try:
-            with self.session_scope() as session:
-                for event in new_events:
-                    data = event.as_dict()
-                    rows.append(json.dumps(data))
-                    session.add(self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(
-                            INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=rows[-1],
-                    ))
-                session.commit()
+            await super().save(tracker)
         except Exception:
             self._sessions.pop(tracker.sender_id, None)
             raise
+        rows = [json.dumps(event.as_dict()) for event in new_events]  # as Rasa stored them
         starts = [i for i, event in enumerate(new_events) if isinstance(event, SessionStarted)]
         if starts:  # a new session: what the database query would return from now on
             stored[:] = rows[starts[-1]:]
