@@ -35,8 +35,9 @@ SETTLE_S = 0.5  # after the last first-reply of a step, wait this long for trail
 _PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")
 
 
-class ErrorReplies:
-    """Recognises the bot's error replies (or other message ids) in every language."""
+class ReplyPatterns:
+    """Recognises replies of given message ids (by default the error replies) in every
+    language."""
 
     def __init__(self, catalogs: Catalogs, msgids: tuple[str, ...] = ERROR_IDS) -> None:
         """Compile one pattern per message id and language."""
@@ -181,8 +182,8 @@ class LoadDriver:
         first_chat_id: int = 2_000_001,
     ) -> None:
         self.fake = fake
-        self.errors = ErrorReplies(catalogs)
-        self.handoffs = ErrorReplies(catalogs, HANDOFF_IDS)
+        self.errors = ReplyPatterns(catalogs)
+        self.handoffs = ReplyPatterns(catalogs, HANDOFF_IDS)
         self.handed_off = 0  # founders whose chat went to staff
         self.turn_timeout_s = turn_timeout_s
         self.returning = returning

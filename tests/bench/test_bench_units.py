@@ -11,7 +11,7 @@ import pytest
 
 from bench import report, targets
 from bench.founders import CLICK, TEXT, choose_button, conversation, parse_texts
-from bench.load import HANDOFF_IDS, ErrorReplies, StepResult, Turn
+from bench.load import HANDOFF_IDS, ReplyPatterns, StepResult, Turn
 from bench.procs import cpu_per_message, descendants, memory_kb
 from bench.profiling import package_of, summarise_speedscope, thread_group
 from bench.schedule import arrival_offsets, next_ladder_rate, think_time
@@ -144,7 +144,7 @@ def test_founders_press_next_page_else_the_first_button() -> None:
 
 def test_error_replies_are_recognised_in_every_language() -> None:
     catalogs = Catalogs()
-    errors = ErrorReplies(catalogs)
+    errors = ReplyPatterns(catalogs)
     for lang in SUPPORTED_LANGUAGES:
         assert errors.match(catalogs.render(lang, "error.internal")) == "error.internal"
     assert errors.match(catalogs.render("en", "start")) is None
@@ -153,7 +153,7 @@ def test_error_replies_are_recognised_in_every_language() -> None:
 def test_handoff_replies_are_recognised_in_every_language() -> None:
     """A founder whose chat went to staff stops talking to the bot (see HANDOFF_IDS)."""
     catalogs = Catalogs()
-    handoffs = ErrorReplies(catalogs, HANDOFF_IDS)
+    handoffs = ReplyPatterns(catalogs, HANDOFF_IDS)
     for lang in SUPPORTED_LANGUAGES:
         for msgid in HANDOFF_IDS:
             text = catalogs.render(lang, msgid, {"hours": 4, "number": 12, "ticket": 12})
