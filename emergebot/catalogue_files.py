@@ -20,14 +20,14 @@ import yaml
 from hubdata import seed
 from hubdata.settings import SUPPORTED_LANGUAGES
 
-FIELDS = ("id", "kind", "funding_type", "organisation", "areas", "sectors", "stages",
-          "languages", "amount", "location", "starts_on", "ends_on", "url", "source_url",
-          "verified_on", "example")
+FIELDS = ("id", "kind", "funding_type", "topic", "organisation", "areas", "sectors", "stages",
+          "languages", "location", "starts_on", "ends_on", "opens_on", "deadline", "url",
+          "source_url", "status", "as_of", "verified_on", "review_months")
+MONEY_COLUMNS = ("amount_max_value", "amount_max_currency")
 LIST_FIELDS = ("areas", "sectors", "stages", "languages")
-TEXT_COLUMNS = tuple(f"{part}_{lang}" for lang in SUPPORTED_LANGUAGES
-                     for part in ("title", "description"))
-CSV_COLUMNS = (*FIELDS, *TEXT_COLUMNS)
-_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
+TEXT_PARTS = ("title", "description", "amount")
+TEXT_COLUMNS = tuple(f"{part}_{lang}" for lang in SUPPORTED_LANGUAGES for part in TEXT_PARTS)
+CSV_COLUMNS = (*FIELDS, *MONEY_COLUMNS, *TEXT_COLUMNS)
 
 
 def describe(error: seed.EntryError) -> str:
@@ -73,8 +73,8 @@ def _read_csv(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.Ent
     errors = [seed.EntryError(f"{name} row 1", column, "unknown column")
               for column in header if column not in CSV_COLUMNS]
     errors += [seed.EntryError(f"{name} row 1", column, "missing column")
-               for column in ("id", "kind", "organisation", "areas", "url", "source_url",
-                              "verified_on", "title_en") if column not in header]
+               for column in ("id", "kind", "organisation", "areas", "url", "status",
+                              "title_en") if column not in header]
     if errors:
         return [], errors
     entries = []
@@ -89,18 +89,17 @@ def _read_csv(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.Ent
             if column in LIST_FIELDS:
                 entry[column] = [v.strip() for v in value.replace(",", ";").split(";")
                                  if v.strip()]
-            elif column == "example":
-                if value.lower() not in (*_TRUE, *_FALSE):
-                    errors.append(seed.EntryError(where, column, f"{value!r} is not true or false"))
-                entry[column] = value.lower() in _TRUE
             elif value:
                 entry[column] = value
+        money = {part: (row.get(f"amount_max_{part}") or "").strip()
+                 for part in ("value", "currency")}
+        if any(money.values()):
+            entry["amount_max"] = money
         texts: dict[str, dict[str, str]] = {}
         for lang in SUPPORTED_LANGUAGES:
-            title = (row.get(f"title_{lang}") or "").strip()
-            description = (row.get(f"description_{lang}") or "").strip()
-            if title or description:
-                texts[lang] = {"title": title, "description": description}
+            text = {part: (row.get(f"{part}_{lang}") or "").strip() for part in TEXT_PARTS}
+            if any(text.values()):
+                texts[lang] = {k: v for k, v in text.items() if v or k != "amount"}
         entry["text"] = texts
         entries.append(entry)
     return entries, errors
@@ -121,10 +120,7 @@ def _read_yaml(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.En
         if not isinstance(entry, dict):
             errors.append(seed.EntryError(where, "-", "not a mapping"))
             continue
-        flag = str(entry.get("example", "false")).lower()
-        if flag not in (*_TRUE, *_FALSE):
-            errors.append(seed.EntryError(where, "example", f"{flag!r} is not true or false"))
-        entries.append({**entry, "example": flag in _TRUE, "_where": where})
+        entries.append({**entry, "_where": where})
     return entries, errors
 
 
@@ -142,9 +138,11 @@ def to_csv(entries: list[dict[str, Any]]) -> str:
         row = {field: entry.get(field) for field in FIELDS}
         for field in LIST_FIELDS:
             row[field] = ";".join(entry.get(field) or [])
-        row["example"] = "true" if entry.get("example") else "false"
+        money = entry.get("amount_max") or {}
+        row["amount_max_value"] = money.get("value")
+        row["amount_max_currency"] = money.get("currency")
         for lang, text in (entry.get("text") or {}).items():
-            row[f"title_{lang}"] = text.get("title", "")
-            row[f"description_{lang}"] = text.get("description", "")
+            for part in TEXT_PARTS:
+                row[f"{part}_{lang}"] = text.get(part, "")
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return out.getvalue()

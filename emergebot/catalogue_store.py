@@ -1,5 +1,7 @@
 """The catalogue in the database, for ``resources import``, ``export`` and ``stale``.
 
+``to_entry`` (a resource in the seed format) lives in ``hubdata.seed``, beside its inverse.
+
 Repository functions: they take the caller's session and never commit.
 """
 
@@ -39,34 +41,11 @@ async def all_resources(session: AsyncSession) -> list[Resource]:
 
 async def verified_before(session: AsyncSession, cutoff: date) -> list[Resource]:
     """Resources last verified before ``cutoff``, oldest first."""
-    query = (select(Resource).where(Resource.verified_on < cutoff)
-             .order_by(Resource.verified_on, Resource.id))
+    query = (select(Resource)
+             .where(Resource.status != "retired",
+                    (Resource.verified_on < cutoff) | Resource.verified_on.is_(None))
+             .order_by(Resource.verified_on.is_not(None), Resource.verified_on, Resource.id))
     return list((await session.execute(query)).scalars())
-
-
-def to_entry(resource: Resource) -> dict[str, Any]:
-    """A resource in the seed format (the inverse of ``hubdata.seed.to_resource``)."""
-    entry: dict[str, Any] = {"id": resource.id, "kind": resource.kind}
-    if resource.funding_type:
-        entry["funding_type"] = resource.funding_type
-    entry.update(organisation=resource.organisation, areas=list(resource.areas),
-                 sectors=list(resource.sectors), stages=list(resource.stages),
-                 languages=list(resource.languages))
-    for field in ("amount", "location"):
-        if getattr(resource, field):
-            entry[field] = getattr(resource, field)
-    for field in ("starts_on", "ends_on"):
-        if getattr(resource, field):
-            entry[field] = getattr(resource, field).isoformat()
-    entry.update(url=resource.url, source_url=resource.source_url,
-                 verified_on=resource.verified_on.isoformat(), example=resource.is_example)
-    entry["text"] = {t.lang: {"title": t.title, "description": t.description}
-                     for t in sorted(resource.texts, key=_text_order)}
-    return entry
-
-
-def _text_order(text: Any) -> tuple[int, str]:
-    return (0 if text.lang == "en" else 1, text.lang)
 
 
 def months_before(today: date, months: int) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,8 +10,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hubdata import geo
+from hubdata import geo, lifecycle
 from hubdata.models import Resource
+from hubdata.text import fold
 
 TOPIC_KINDS: dict[str, str] = {
     "funding": "funding",
@@ -31,6 +33,13 @@ INTENT_TOPICS: dict[str, str] = {
     "ask_training": "training",
 }
 WORLD = "001"
+# Words that ask about earlier editions of events, in the seven languages (folded).
+_PAST_WORDS = re.compile(
+    r"\b(past|previous|earlier|last year|last edition|former|passe|passes|passee|precedent"
+    r"|precedente|derniere edition|anterior|anteriores|pasado|pasados|pasada|ultima edicion"
+    r"|passado|passados|anos anteriores|edicoes anteriores|прошл\w*|предыдущ\w*|минувш\w*"
+    r"|السابق\w*|الماضي\w*|الفائت\w*)\b"
+    r"|往届|过去|以前|上一届|去年", re.UNICODE)
 
 
 class ResourceNotFound(LookupError):
@@ -47,6 +56,7 @@ class Query:
     funding_type: str | None = None
     stage: str | None = None
     language: str | None = None
+    past_editions: bool = False  # events: the founder asked about earlier editions
 
 
 def _area_score(resource: Resource, country: str | None) -> float | None:
@@ -93,28 +103,51 @@ def score(resource: Resource, query: Query, today: date) -> float | None:
     total = area * 2 + sector + (stage or 0.0) * 0.5
     if query.language and query.language in (resource.languages or []):
         total += 0.5
-    if resource.is_example:
-        total -= 1.0
     return total
 
 
+def asks_past_editions(text: str) -> bool:
+    """Whether a question about events asks about earlier editions ("last year's summit")."""
+    return bool(_PAST_WORDS.search(fold(text)))
+
+
 def is_past(resource: Resource, today: date) -> bool:
-    """Whether an event has already ended."""
-    finished = resource.ends_on or resource.starts_on
-    return resource.kind == "event" and finished is not None and finished < today
+    """Whether an event has already ended or a call's deadline has passed."""
+    return lifecycle.is_over(resource, today)
+
+
+def supply(results: Sequence[Resource]) -> str:
+    """What a search found: "none", "weak" (only dated or example entries) or "ok"."""
+    if not results:
+        return "none"
+    return "ok" if any(r.status == "current" for r in results) else "weak"
 
 
 async def find(session: AsyncSession, query: Query, today: date | None = None) -> list[Resource]:
-    """Return the resources that match ``query``, best first."""
+    """Return the resources that match ``query`` and may be offered today, best first.
+
+    Retired entries, closed calls and (unless ``query.past_editions``) past events are left out.
+    Past editions come after upcoming ones; then ``current`` before ``dated`` before ``example``,
+    best score, soonest deadline or start, most recently verified, id.
+    """
     today = today or date.today()
     kind = TOPIC_KINDS[query.topic]
-    rows = (await session.execute(select(Resource).where(Resource.kind == kind))).scalars().all()
-    scored = [(score(r, query, today), r) for r in rows]
-    ranked = [(s, r) for s, r in scored if s is not None]
-    # Upcoming events before past ones; then best score, most recently verified, id.
-    ranked.sort(key=lambda pair: (is_past(pair[1], today), -pair[0],
-                                  -pair[1].verified_on.toordinal(), pair[1].id))
+    rows = (await session.execute(
+        select(Resource).where(Resource.kind == kind, Resource.status != "retired"))).scalars()
+    ranked = [(s, r) for r in rows
+              if lifecycle.is_offered(r, today, query.past_editions)
+              and (s := score(r, query, today)) is not None]
+    ranked.sort(key=lambda pair: _order(pair[1], pair[0], today))
     return [r for _, r in ranked]
+
+
+def _order(resource: Resource, points: float, today: date) -> tuple[object, ...]:
+    past = is_past(resource, today)
+    # Upcoming: the soonest first; past editions: the most recent first.
+    end = (lifecycle.last_day(resource) or date.max).toordinal()
+    verified = resource.verified_on.toordinal() if resource.verified_on else 0
+    return (past, lifecycle.rank_key(resource), -points, -end if past else end, -verified,
+            resource.id)
 
 
 async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Resource]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -20,7 +21,13 @@ from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
-KINDS = ("funding", "mentor", "hub", "event", "training", "partner", "membership")
+KINDS = ("funding", "mentor", "hub", "event", "training", "partner", "membership", "faq")
+# current: a primary or recent source says it holds now; dated: true as of ``as_of``, nothing
+# newer found; example: no readable source; retired: ended, kept for history, never offered.
+STATUSES = ("current", "dated", "example", "retired")
+OFFERED_STATUSES = ("current", "dated", "example")
+# What a direct answer (kind ``faq``) is about: the topic intent it answers beside the cards.
+FAQ_TOPICS = ("membership", "partnership", "events", "funding", "mentor", "hubs", "training")
 FUNDING_TYPES = ("grant", "equity", "loan", "prize")
 SECTORS = (
     "agritech",
@@ -55,18 +62,34 @@ class Resource(Base):
     sectors = Column(JSON, nullable=False, default=list)  # "any" or SECTORS
     stages = Column(JSON, nullable=False, default=list)  # "any" or STAGES
     languages = Column(JSON, nullable=False, default=list)
-    amount = Column(String(300), nullable=True)
+    topic = Column(String(20), nullable=True)  # faq: the topic it answers (FAQ_TOPICS)
+    amount_value = Column(Float, nullable=True)  # the headline amount, formatted per locale
+    amount_currency = Column(String(3), nullable=True)  # ISO 4217
     location = Column(String(200), nullable=True)
-    starts_on = Column(Date, nullable=True)
+    starts_on = Column(Date, nullable=True)  # events
     ends_on = Column(Date, nullable=True)
+    opens_on = Column(Date, nullable=True)  # calls
+    deadline = Column(Date, nullable=True)
     url = Column(String(500), nullable=False)
-    source_url = Column(String(500), nullable=False)
-    verified_on = Column(Date, nullable=False)
-    is_example = Column(Boolean, nullable=False, default=False)
+    source_url = Column(String(500), nullable=True)  # None only for an example
+    status = Column(String(10), nullable=False, default="current", index=True)
+    as_of = Column(Date, nullable=True)  # the date the facts hold for
+    as_of_text = Column(String(10), nullable=True)  # as written: "2021", "2021-06", a date
+    verified_on = Column(Date, nullable=True)  # when someone last checked the source
+    review_months = Column(Integer, nullable=True)  # None: the kind's default
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    version = Column(Integer, nullable=False, default=1)
 
     texts = relationship(
         "ResourceText", back_populates="resource", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_example(self) -> bool:
+        """Whether no readable public source supports the entry (shown with a warning)."""
+        return self.status == "example"
 
     def text(self, lang: str) -> ResourceText:
         """The title and description in ``lang``, falling back to English."""
@@ -85,6 +108,8 @@ class ResourceText(Base):
     lang = Column(String(5), primary_key=True)
     title = Column(String(300), nullable=False)
     description = Column(Text, nullable=False)
+    amount = Column(Text, nullable=True)  # what is offered, in words (the amount's detail)
+    questions = Column(JSON, nullable=False, default=list)  # faq: the questions it answers
 
     resource = relationship("Resource", back_populates="texts")
 
@@ -102,6 +127,10 @@ class Founder(Base):
     country = Column(String(2), nullable=True)
     sector = Column(String(20), nullable=True)
     stage = Column(String(10), nullable=True)
+    # "Report a problem", reason "other": the founder's next message is the report's text.
+    pending_report_id = Column(String(120), nullable=True)
+    pending_report_at = Column(DateTime(timezone=True), nullable=True)
+    report_limit_noticed_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -144,7 +173,10 @@ class Search(Base):
     topic = Column(String(20), nullable=False)
     filters = Column(JSON, nullable=False, default=dict)
     result_ids = Column(JSON, nullable=False, default=list)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # What the catalogue had for it: "none", "weak" (only dated or example entries) or "ok";
+    # searches without good answers are the demand the catalogue does not meet (gaps report).
+    supply = Column(String(6), nullable=False, default="ok", index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
 TICKET_STATUSES = ("waiting", "claimed", "resolved", "reopened")
@@ -234,6 +266,7 @@ class Staff(Base):
     active = Column(Boolean, nullable=False, default=True)
     token_hash = Column(String(64), nullable=True, unique=True)  # console token, SHA-256
     token_issued_at = Column(DateTime(timezone=True), nullable=True)
+    can_edit_catalogue = Column(Boolean, nullable=False, default=False)
     current_ticket_id = Column(Integer, nullable=True)  # where their private chat replies go
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -289,6 +322,26 @@ class ConsoleSession(Base):
     expires_at = Column(DateTime(timezone=True), nullable=False)
 
 
+REPORT_REASONS = ("wrong", "outdated", "broken_link", "other")
+
+
+class ResourceReport(Base):
+    """A founder's "report a problem" on a result card: it lands in the catalogue desk."""
+
+    __tablename__ = "resource_reports"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    resource_id = Column(String(120), ForeignKey("resources.id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    user_id = Column(BigInteger, nullable=False, index=True)
+    reason = Column(String(12), nullable=False)  # REPORT_REASONS
+    text = Column(Text, nullable=True)  # "other": the founder's words
+    status = Column(String(10), nullable=False, default="open", index=True)  # open, closed
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_by = Column(BigInteger, nullable=True)
+
+
 class BotReply(Base):
     """A reply rendered for one update, stored before it is sent: a retried update whose
     replies exist is answered from here, not by Rasa again (answered exactly once)."""
@@ -314,6 +367,7 @@ __all__ = [
     "IncomingUpdate",
     "OutboxMessage",
     "Resource",
+    "ResourceReport",
     "ResourceText",
     "Search",
     "Staff",

@@ -16,9 +16,12 @@ async def save(
     topic: str,
     filters: dict[str, Any],
     result_ids: Sequence[str],
+    supply: str = "ok",
 ) -> Search:
-    """Store one search and its ranked result ids."""
-    search = Search(user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids))
+    """Store one search, its ranked result ids and what the catalogue had for it (see
+    ``hubdata.catalog.supply``): empty searches are stored too, as unmet demand."""
+    search = Search(user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids),
+                    supply=supply)
     session.add(search)
     await session.flush()
     return search

@@ -85,6 +85,7 @@ class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     rasa_timeout_s: float = 30.0
     retry_interval_s: float = 10.0
+    review_months: int = 12  # catalogue entries without their own review interval
     max_text_chars: int = 4000
     log_level: str = "INFO"
     staff_language: str = DEFAULT_LANGUAGE  # the staff group's messages
@@ -137,6 +138,7 @@ class Settings:
             var_dir=var_dir,
             rasa_timeout_s=float(env.get("RASA_TIMEOUT_S", default.rasa_timeout_s)),
             retry_interval_s=float(env.get("RETRY_INTERVAL_S", default.retry_interval_s)),
+            review_months=int(env.get("CATALOGUE_REVIEW_MONTHS", default.review_months)),
             log_level=env.get("LOG_LEVEL", default.log_level).upper(),
             staff_language=env.get("STAFF_LANGUAGE") or default.staff_language,
             sla_first_response=_targets(env.get("SLA_FIRST_RESPONSE_MIN"),

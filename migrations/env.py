@@ -28,11 +28,20 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
-    # Batch mode lets ALTER TABLE work on SQLite too.
+    # Batch mode lets ALTER TABLE work on SQLite too. It rebuilds a table (copy, drop, rename);
+    # with foreign keys enforced, dropping the old table would delete the rows that reference
+    # it (resource_texts ON DELETE CASCADE), so SQLite checks them after the migration instead.
+    # The pragma takes effect because pysqlite begins its transaction only before a write.
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
 
 
 async def run_migrations_online() -> None:

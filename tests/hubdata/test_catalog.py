@@ -29,7 +29,7 @@ def resource(rid: str, kind: str = "funding", **fields: Any) -> Resource:
         "url": f"https://example.org/{rid}",
         "source_url": f"https://example.org/source/{rid}",
         "verified_on": date(2026, 11, 1),
-        "is_example": False,
+        "status": "current",
     }
     values.update(fields)
     row = Resource(id=rid, **values)
@@ -124,42 +124,80 @@ async def test_area_outweighs_sector_fit(sessions: sessionmaker) -> None:
     assert ids == ["kenya-any", "world-agritech"]
 
 
-async def test_past_events_come_after_upcoming_ones(sessions: sessionmaker) -> None:
+async def test_past_events_are_offered_only_when_past_editions_are_asked_for(
+    sessions: sessionmaker,
+) -> None:
     await add(
         sessions,
         resource("past", kind="event", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 3)),
         resource("upcoming", kind="event", starts_on=date(2027, 3, 1),
                  ends_on=date(2027, 3, 3)),
         resource("undated", kind="event"),
-        # verified earlier than the others, so it would lose a tie against them
         resource("ends-today", kind="event", starts_on=date(2026, 11, 28), ends_on=TODAY,
                  verified_on=date(2026, 1, 1)),
         resource("started-long-ago-no-end", kind="event", starts_on=date(2025, 1, 1)),
+        resource("retired-upcoming", kind="event", status="retired",
+                 starts_on=date(2027, 1, 1), ends_on=date(2027, 1, 2)),
     )
-    ids = await find_ids(sessions, Query(topic="events"))
-    assert set(ids[:3]) == {"upcoming", "undated", "ends-today"}
-    assert set(ids[3:]) == {"past", "started-long-ago-no-end"}
+    # upcoming: the soonest first, the undated last
+    assert await find_ids(sessions, Query(topic="events")) == ["ends-today", "upcoming",
+                                                               "undated"]
+    past = await find_ids(sessions, Query(topic="events", past_editions=True))
+    assert past[:3] == ["ends-today", "upcoming", "undated"]
+    assert past[3:] == ["past", "started-long-ago-no-end"]  # the most recent first
 
 
-async def test_past_event_in_country_still_comes_after_upcoming_worldwide(
-    sessions: sessionmaker,
-) -> None:
+async def test_a_controlled_clock_closes_calls_and_ends_events(sessions: sessionmaker) -> None:
     await add(
         sessions,
-        resource("past-kenya", kind="event", areas=["KE"], starts_on=date(2025, 5, 1),
-                 ends_on=date(2025, 5, 2)),
-        resource("upcoming-world", kind="event", areas=["001"], starts_on=date(2027, 5, 1),
-                 ends_on=date(2027, 5, 2)),
+        resource("call", opens_on=date(2026, 10, 1), deadline=date(2027, 3, 1)),
+        resource("no-deadline"),
+        resource("summit", kind="event", starts_on=date(2027, 2, 1), ends_on=date(2027, 2, 3)),
     )
-    ids = await find_ids(sessions, Query(topic="events", country="KE"))
-    assert ids == ["upcoming-world", "past-kenya"]
+    funding, events = Query(topic="funding"), Query(topic="events")
+    assert "call" in await find_ids(sessions, funding, date(2027, 3, 1))  # closes that day
+    assert await find_ids(sessions, funding, date(2027, 3, 2)) == ["no-deadline"]
+    assert await find_ids(sessions, events, date(2027, 2, 3)) == ["summit"]
+    assert await find_ids(sessions, events, date(2027, 2, 4)) == []
+    # a closed call stays closed even when past editions of events are asked for
+    assert await find_ids(sessions, Query(topic="funding", past_editions=True),
+                          date(2027, 3, 2)) == ["no-deadline"]
+
+
+async def test_current_ranks_before_dated_before_example(sessions: sessionmaker) -> None:
+    await add(
+        sessions,
+        resource("aaa-example", status="example", verified_on=None, source_url=None),
+        resource("bbb-dated", status="dated", areas=["KE"]),  # a closer area does not win
+        resource("ccc-current", status="current"),
+        resource("ddd-retired", status="retired"),
+    )
+    assert await find_ids(sessions, Query(topic="funding", country="KE")) == [
+        "ccc-current", "bbb-dated", "aaa-example"]
+
+
+def test_supply_tells_weak_answers_from_good_ones() -> None:
+    assert catalog.supply([]) == "none"
+    assert catalog.supply([resource("d", status="dated"), resource("e", status="example")]) \
+        == "weak"
+    assert catalog.supply([resource("d", status="dated"), resource("c")]) == "ok"
+
+
+@pytest.mark.parametrize(("text", "past"), [
+    ("what events are coming up?", False), ("past editions of GITEX", True),
+    ("les événements passés", True), ("eventos anteriores", True),
+    ("الفعاليات السابقة", True), ("прошлые мероприятия", True), ("往届活动", True),
+    ("eventos passados", True), ("upcoming events in Kenya", False),
+])
+def test_questions_about_past_editions_are_recognised(text: str, past: bool) -> None:
+    assert catalog.asks_past_editions(text) is past
 
 
 async def test_examples_rank_below_real_records(sessions: sessionmaker) -> None:
     await add(
         sessions,
-        resource("aaa-example", is_example=True, verified_on=date(2026, 11, 29)),
-        resource("zzz-real", is_example=False, verified_on=date(2026, 1, 1)),
+        resource("aaa-example", status="example", verified_on=date(2026, 11, 29)),
+        resource("zzz-real", status="current", verified_on=date(2026, 1, 1)),
     )
     assert await find_ids(sessions, Query(topic="funding")) == ["zzz-real", "aaa-example"]
 
@@ -222,6 +260,8 @@ async def test_area_codes_accepted_by_validation_match_in_searches(
   areas: [{areas}]
   url: https://example.org/{rid}
   source_url: https://example.org/src
+  status: current
+  as_of: 2026
   verified_on: 2026-11-01
   text: {{en: {{title: T}}}}"""
             for rid, areas in (("unquoted-africa", "002"), ("unquoted-world", "001"),
