@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,6 +22,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: sessionmaker
+    clock: Callable[[], date] = field(default=date.today)  # tests set the day
 
 
 _runtime: Runtime | None = None
@@ -46,6 +49,11 @@ def current() -> Runtime:
     if _runtime is None:
         raise RuntimeError("the action server's runtime is not started")
     return _runtime
+
+
+def today() -> date:
+    """The day the catalogue's lifecycle is judged on (calls closed, events over)."""
+    return current().clock()
 
 
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:

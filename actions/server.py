@@ -8,6 +8,7 @@ import logging
 from rasa_sdk.endpoint import create_app
 
 from actions import runtime
+from hubdata import answers
 from hubdata.heap import freeze_heap
 from hubdata.settings import Settings
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     @app.listener("before_server_start")
     async def open_database(_app, _loop) -> None:  # type: ignore[no-untyped-def]
         runtime.start(settings)
+        answers.encode(["warm up"])  # the direct answers' encoder loads now, not for a founder
         freeze_heap()  # what start-up loaded stays out of the garbage collector's walks
 
     @app.listener("after_server_stop")

@@ -14,9 +14,10 @@ from bot import render
 from bot.processor import current_outcome
 from bot.rasa_client import NLUUnavailable
 from bot.resources import BotContext
-from hubdata import founders
+from hubdata import founders, reports
 from hubdata import replies as bot_replies
 from hubdata.db import transaction
+from hubdata.models import utcnow
 
 logger = logging.getLogger(__name__)
 EMPTY_REPLY_ATTEMPTS = 6  # then the update is given up and the founder told
@@ -71,8 +72,14 @@ async def render_and_store(
     """
     outgoing: list[tuple[str, InlineKeyboardMarkup | None]] = []
     for message in replies:
-        reply = render.from_rasa(context.catalogs, lang, message)
         custom = message.get("custom") or {}
+        if isinstance(custom, dict) and "answer_id" in custom:  # a stored direct answer
+            answer = await render.stored_answer(session, context.catalogs, lang,
+                                                str(custom["answer_id"]))
+            if answer is not None:
+                outgoing.append((answer.text, None))
+            continue
+        reply = render.from_rasa(context.catalogs, lang, message)
         search_id = custom.get("search_id") if isinstance(custom, dict) else None
         if isinstance(search_id, int):
             page = await render.search_page(
@@ -137,7 +144,15 @@ async def founder_turn(
         if detected:
             founder.detected_language = detected
         lang = founders.reply_language(founder, detected, user.language_code)
+        report_on = reports.take_pending(founder, utcnow()) if founder.pending_report_id else None
         route = await desk.routing(context, session, user.id)
+    if report_on is not None and not text.startswith("/"):
+        # The founder was asked what is wrong with an entry: this message is the report.
+        async with transaction(context.sessions) as session:
+            outcome = await reports.record(session, user.id, report_on, "other", utcnow(), text)
+        if outcome in reports.OUTCOME_MESSAGES:
+            await say(context, update, reports.OUTCOME_MESSAGES[outcome], lang)
+        return
     if await desk.intercept(context, update, text, route):
         return  # the founder has an open ticket: staff answer, not the dialogue
     metadata = {

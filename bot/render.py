@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from hubdata import callbacks, catalog, searches
+from hubdata import callbacks, catalog, formatting, searches
 from hubdata.i18n import Catalogs
 from hubdata.models import Resource
 
@@ -30,6 +30,7 @@ class Reply:
     text: str
     buttons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     nav: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    reports: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # one per card
 
 
 def button_label(catalogs: Catalogs, lang: str, button: dict[str, Any]) -> str:
@@ -44,6 +45,10 @@ def from_rasa(catalogs: Catalogs, lang: str, message: dict[str, Any]) -> Reply:
     custom = message.get("custom")
     if isinstance(custom, dict) and "msgid" in custom:
         text = html.escape(catalogs.render(lang, custom["msgid"], custom.get("params")))
+        for note in custom.get("notes") or []:  # further lines: which filters came from where
+            if isinstance(note, dict) and "msgid" in note:
+                text += "\n" + html.escape(catalogs.render(lang, note["msgid"],
+                                                            note.get("params")))
         buttons = custom.get("buttons") or []
     else:
         text = html.escape(str(message.get("text") or ""))
@@ -58,31 +63,91 @@ def from_rasa(catalogs: Catalogs, lang: str, message: dict[str, Any]) -> Reply:
     )
 
 
-def resource_card(catalogs: Catalogs, lang: str, number: int, resource: Resource) -> str:
-    """One search result: title, organisation, what it offers, link, source and date."""
+def resource_card(catalogs: Catalogs, lang: str, number: int, resource: Resource,
+                  today: date | None = None) -> str:
+    """One search result: title, organisation, what it offers, dates and deadline, link,
+    source and the date it was checked; a dated entry says when it was last known to hold."""
+    today = today or date.today()
     text = resource.text(lang)
     description = text.description
     if len(description) > DESCRIPTION_CHARS:
         description = description[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+    def line(msgid: str, **params: Any) -> str:
+        return html.escape(catalogs.render(lang, msgid, params))
+
     lines = [f"<b>{number}. {html.escape(text.title)}</b> — {html.escape(resource.organisation)}"]
     if resource.is_example:
-        lines.append("⚠️ " + html.escape(catalogs.render(lang, "card.example")))
-    if resource.amount:
-        lines.append(html.escape(catalogs.render(lang, "card.amount", {"amount": resource.amount})))
+        lines.append("⚠️ " + line("card.example"))
+    elif resource.status == "dated" and resource.as_of:
+        lines.append("🕰 " + line("card.last_known", year=str(resource.as_of.year)))
+    if resource.amount_value is not None and resource.amount_currency:
+        lines.append(line("card.amount_up_to", amount=formatting.money(
+            resource.amount_value, resource.amount_currency, lang)))
+    if text.amount:
+        lines.append(line("card.amount", amount=text.amount))
     if resource.location:
-        lines.append(html.escape(catalogs.render(lang, "card.location",
-                                                 {"location": resource.location})))
+        lines.append(line("card.location", location=resource.location))
     if resource.starts_on:
-        lines.append(html.escape(catalogs.render(
-            lang, "card.dates", {"start": resource.starts_on,
-                                 "end": resource.ends_on or resource.starts_on})))
-        if catalog.is_past(resource, date.today()):
-            lines.append(html.escape(catalogs.render(lang, "card.past_edition")))
+        lines.append(line("card.dates", start=resource.starts_on,
+                          end=resource.ends_on or resource.starts_on))
+        if catalog.is_past(resource, today):
+            lines.append(line("card.past_edition"))
+        elif resource.starts_on > today:
+            lines.append(line("card.starts_in", days=formatting.days(
+                (resource.starts_on - today).days, lang)))
+    lines.extend(_call_window(catalogs, lang, resource, today))
     lines.append(html.escape(description))
-    lines.append(html.escape(catalogs.render(lang, "card.link", {"url": resource.url})))
-    lines.append("<i>" + html.escape(catalogs.render(
-        lang, "card.source", {"url": resource.source_url, "date": resource.verified_on})) + "</i>")
+    lines.append(line("card.link", url=resource.url))
+    if resource.source_url and resource.verified_on:
+        source = line("card.source", url=resource.source_url, date=resource.verified_on)
+    elif resource.source_url:
+        source = line("card.source_unverified", url=resource.source_url)
+    else:
+        source = ""
+    if source:
+        lines.append("<i>" + source + "</i>")
     return "\n".join(lines)
+
+
+async def stored_answer(session: AsyncSession, catalogs: Catalogs, lang: str,
+                        resource_id: str, today: date | None = None) -> Reply | None:
+    """A direct answer (a ``faq`` entry): its question, its stored text, its source and date.
+
+    None when the entry is gone or retired (the cards that follow still answer)."""
+    try:
+        resource = await catalog.get(session, resource_id)
+    except catalog.ResourceNotFound:
+        return None
+    if resource.kind != "faq" or resource.status == "retired":
+        return None
+    text = resource.text(lang)
+    lines = ["💡 <b>" + html.escape(text.title) + "</b>", html.escape(text.description)]
+    if resource.status == "dated" and resource.as_of:
+        lines.append("🕰 " + html.escape(catalogs.render(
+            lang, "card.last_known", {"year": str(resource.as_of.year)})))
+    lines.append(html.escape(catalogs.render(lang, "card.link", {"url": resource.url})))
+    if resource.source_url and resource.verified_on:
+        lines.append("<i>" + html.escape(catalogs.render(lang, "card.source", {
+            "url": resource.source_url, "date": resource.verified_on})) + "</i>")
+    return Reply(text="\n".join(lines))
+
+
+def _call_window(catalogs: Catalogs, lang: str, resource: Resource, today: date) -> list[str]:
+    """A call's opening and deadline, with how far away they are, in ``lang``."""
+    out = []
+    if resource.opens_on and resource.opens_on > today:
+        out.append(catalogs.render(lang, "card.opens", {
+            "date": formatting.long_date(resource.opens_on, lang),
+            "days": formatting.days((resource.opens_on - today).days, lang)}))
+    if resource.deadline and resource.deadline == today:
+        out.append(catalogs.render(lang, "card.closes_today",
+                                   {"date": formatting.long_date(resource.deadline, lang)}))
+    elif resource.deadline and resource.deadline > today:
+        out.append(catalogs.render(lang, "card.closes", {
+            "date": formatting.long_date(resource.deadline, lang),
+            "days": formatting.days((resource.deadline - today).days, lang)}))
+    return ["⏳ " + html.escape(text) for text in out]
 
 
 async def search_page(
@@ -109,6 +174,9 @@ async def search_page(
         parts.append(html.escape(catalogs.render(lang, "page.position",
                                                  {"page": page + 1, "pages": pages})))
     reply = Reply(text="\n\n".join(parts))
+    reply.reports = [
+        (catalogs.render(lang, "report.button", {"number": page * PAGE_SIZE + i + 1}),
+         {"kind": "report", "resource_id": r.id}) for i, r in enumerate(resources)]
     if page > 0:
         reply.nav.append((catalogs.render(lang, "page.previous"),
                           {"kind": "page", "search_id": search_id, "page": page - 1,
@@ -124,7 +192,7 @@ async def keyboard(
     session: AsyncSession, chat_id: int, reply: Reply
 ) -> InlineKeyboardMarkup | None:
     """Build the inline keyboard, storing each button's action server-side behind a token."""
-    if not reply.buttons and not reply.nav:
+    if not reply.buttons and not reply.nav and not reply.reports:
         return None
     rows: list[list[InlineKeyboardButton]] = []
     row: list[InlineKeyboardButton] = []
@@ -136,6 +204,11 @@ async def keyboard(
             row = []
     if row:
         rows.append(row)
+    if reply.reports:
+        rows.append([
+            InlineKeyboardButton(label, callback_data=await callbacks.issue(session, chat_id, a))
+            for label, a in reply.reports
+        ])
     if reply.nav:
         rows.append([
             InlineKeyboardButton(label, callback_data=await callbacks.issue(session, chat_id, a))

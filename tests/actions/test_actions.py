@@ -98,7 +98,7 @@ def hand_resource(rid: str, kind: str, areas: list[str], **fields: Any) -> Resou
         id=rid, kind=kind, organisation="Org", areas=areas,
         sectors=fields.pop("sectors", ["any"]), stages=["any"], languages=["en"],
         url=f"https://example.org/{rid}", source_url="https://example.org/src",
-        verified_on=date(2026, 11, 1), is_example=False, **fields,
+        verified_on=date(2026, 11, 1), status="current", **fields,
     )
     row.texts.append(ResourceText(lang="en", title=rid, description="d"))
     return row
@@ -178,7 +178,8 @@ async def test_search_asks_for_the_sector_once_the_country_is_known(live: sessio
     assert sectors == [("ask_funding", {"sector": s}) for s in (*SECTORS, "any")]
     assert slot_events(events)["pending"] == "sector"
     founder = await stored_founder(live)
-    assert founder is not None and founder.country == "KE"  # remembered from the entity
+    # a country named in a question is not written into the profile (only /profile does)
+    assert founder is not None and founder.country is None
 
 
 async def test_hubs_do_not_need_a_sector(live: sessionmaker) -> None:
@@ -225,19 +226,49 @@ async def test_search_finds_and_stores_matching_results(live: sessionmaker) -> N
             assert set(row.areas) & kenya
             assert "agritech" in row.sectors or "any" in row.sectors
     founder = await stored_founder(live)
-    assert founder is not None and (founder.country, founder.sector) == ("KE", "agritech")
+    assert founder is not None and (founder.country, founder.sector) == (None, None)
+    assert len(search.result_ids) == message["params"]["count"]
+    assert search.supply == "ok"
 
 
-async def test_profile_is_remembered_for_later_questions(live: sessionmaker) -> None:
-    await run(ActionSearchResources(),
-              tracker("funding in Uganda", "ask_funding",
-                      [entity("country", "UG", "Uganda", 11)], slots={"country": "UG"}))
+async def test_the_profile_applies_to_later_questions_and_says_so(live: sessionmaker) -> None:
+    async with transaction(live) as session:
+        await founders.update_profile(session, USER, country="UG")
     # a new conversation: no slots, but the profile knows the country
     messages, events = await run(ActionSearchResources(), tracker("any hubs?", "ask_hubs"))
-    (message,) = messages
-    assert message["msgid"] == "results.found"
-    assert message["params"]["filters"] == {"country": "UG"}
+    (found,) = messages
+    assert found["msgid"] == "results.found"
+    assert found["params"]["filters"] == {"country": "UG"}
+    assert found["notes"] == [{"msgid": "results.from_profile",
+                               "params": {"filters": {"country": "UG"}}}]
+    assert [payload(b) for b in found["buttons"]] == [("ask_hubs", {"country": "any"})]
+    assert found["buttons"][0]["params"] == {"filters": {"country": "UG"}}
     assert slot_events(events)["topic"] == "hubs"
+
+
+async def test_filters_from_another_topic_do_not_carry_over(live: sessionmaker) -> None:
+    """After "a mentor for my fintech start-up in Senegal", the events and membership
+    questions are not answered under "Senegal · Fintech"."""
+    slots = {"topic": "mentor", "country": "SN", "sector": "fintech"}
+    messages, _ = await run(ActionSearchResources(),
+                            tracker("what events are coming up?", "ask_events", slots=slots))
+    assert messages[0]["msgid"] == "results.found"
+    assert messages[0]["params"]["filters"] == {}
+    assert "notes" not in messages[0] and "buttons" not in messages[0]
+    messages, _ = await run(ActionSearchResources(), tracker(
+        "how much does ITU membership cost for a start-up?", "ask_membership", slots=slots))
+    found = next(m for m in messages if m.get("msgid") == "results.found")
+    assert found["params"]["filters"] == {}
+    async with transaction(live) as session:
+        search = await searches.get(session, found["search_id"])
+        first = (await catalog.get_many(session, search.result_ids[:1]))[0]
+    assert "academia" not in first.id  # a start-up is shown the SME category first
+    # membership is never narrowed by country or sector, even when named now
+    messages, _ = await run(ActionSearchResources(), tracker(
+        "ITU membership for fintech in Senegal", "ask_membership",
+        [entity("country", "SN"), entity("sector", "fintech")], slots=slots))
+    found = next(m for m in messages if m.get("msgid") == "results.found")
+    assert found["params"]["filters"] == {}
 
 
 async def test_any_country_is_not_remembered(live: sessionmaker) -> None:
@@ -262,6 +293,10 @@ async def test_follow_up_keeps_the_topic(live: sessionmaker, action: type[Action
     assert message["params"]["topic"] == "funding"
     assert message["params"]["filters"] == {"country": "UG", "sector": "fintech",
                                             "funding_type": "equity"}
+    # the sector came from the earlier question: the reply says so, with a button to drop it
+    assert message["notes"] == [{"msgid": "results.from_earlier",
+                                 "params": {"filters": {"sector": "fintech"}}}]
+    assert [payload(b) for b in message["buttons"]] == [("ask_funding", {"sector": "any"})]
     slots = slot_events(events)
     assert slots["topic"] == "funding" and slots["funding_type"] == "equity"
     async with transaction(live) as session:
@@ -296,10 +331,10 @@ async def test_funding_type_follow_up_switches_to_funding(live: sessionmaker) ->
                 slots={"topic": "hubs", "country": "KE", "sector": "any",
                        "funding_type": "loan"}),
     )
+    # a new topic: the hubs' country does not carry over, so it is asked for
     (message,) = messages
-    assert message["msgid"] == "results.found"
+    assert message["msgid"] == "ask.country"
     assert message["params"]["topic"] == "funding"
-    assert message["params"]["filters"] == {"country": "KE", "funding_type": "loan"}
     assert slot_events(events)["topic"] == "funding"
 
 
@@ -308,12 +343,19 @@ async def test_funding_type_slot_is_ignored_for_a_new_funding_question(
 ) -> None:
     messages, events = await run(
         ActionSearchResources(),
-        tracker("funding please", "ask_funding",
+        tracker("funding please in Kenya", "ask_funding", [entity("country", "KE")],
                 slots={"topic": "hubs", "country": "KE", "sector": "any",
                        "funding_type": "prize"}),
     )
-    assert messages[0]["params"]["filters"] == {"country": "KE"}
-    assert slot_events(events)["funding_type"] is None
+    assert messages[0]["msgid"] == "ask.sector"  # the hubs' "any sector" does not carry over
+    messages, events = await run(
+        ActionSearchResources(),
+        tracker("/ask_funding", "ask_funding", [entity("sector", "any")],
+                slots={"topic": "funding", "country": "KE", "sector": "any",
+                       "funding_type": "prize", "pending": "sector"}),
+    )
+    assert messages[0]["params"]["filters"] == {"country": "KE", "funding_type": "prize"}
+    assert "notes" not in messages[0]  # chosen just now from the buttons: not "earlier"
 
 
 async def test_no_topic_asks_to_rephrase(live: sessionmaker) -> None:
@@ -337,8 +379,9 @@ async def test_nothing_found_offers_to_search_everywhere(small: sessionmaker) ->
     assert message["buttons"][0]["msgid"] == "button.search_everywhere"
     assert "search_id" not in message
     assert slot_events(events)["pending"] is None
-    async with transaction(small) as session:
-        assert (await session.execute(select(Search))).scalars().all() == []
+    async with transaction(small) as session:  # kept as demand the catalogue did not meet
+        (search,) = (await session.execute(select(Search))).scalars().all()
+        assert (search.result_ids, search.supply) == ([], "none")
 
     # the founder taps "search everywhere"
     messages, _ = await run(
@@ -350,13 +393,14 @@ async def test_nothing_found_offers_to_search_everywhere(small: sessionmaker) ->
     assert message["msgid"] == "results.found"
     assert message["params"] == {"topic": "hubs", "filters": {}, "count": 1}
     founder = await stored_founder(small)
-    assert founder is not None and founder.country == "UG"
+    assert founder is not None and founder.country is None
 
 
 async def test_no_match_for_the_sector_relaxes_it(small: sessionmaker) -> None:
     messages, _ = await run(
         ActionSearchResources(),
         tracker("agritech funding in Kenya", "ask_funding",
+                [entity("sector", "agritech"), entity("country", "KE")],
                 slots={"country": "KE", "sector": "agritech"}),
     )
     (message,) = messages
