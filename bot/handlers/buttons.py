@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.conversation import founder_turn, language_of
-from bot.handlers import staff
+from bot.handlers import reporting, staff
 from bot.handlers.commands import language_reply, profile_reply, send_reply, set_language
 from bot.resources import BotContext
 from hubdata import callbacks, founders, geo
@@ -63,6 +63,11 @@ async def run_action(update: Update, context: BotContext, action: dict[str, Any]
         await set_profile(update, context, {str(action["field"]): action.get("value")})
     elif kind == "profile_clear":
         await set_profile(update, context, {f: None for f in founders.PROFILE_FIELDS})
+    elif kind == "report":
+        await reporting.offer_reasons(update, context, str(action.get("resource_id")))
+    elif kind == "report_reason":
+        await reporting.take_reason(update, context, str(action.get("resource_id")),
+                                    str(action.get("reason")))
     else:
         logger.error("unknown button action %r", action)
 
