@@ -341,6 +341,9 @@ def make_app(settings: Settings, clock: Clock = system_clock,
         ("GET", r"/tickets/{number:\d+}", ticket_page),
         ("POST", r"/tickets/{number:\d+}/{op:[a-z]+}", ticket_action),
     ]
+    from console import catalogue_views  # its handlers use this module's helpers
+
+    routes += catalogue_views.ROUTES
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
     app.router.add_static("/static/", STATIC)

@@ -93,7 +93,10 @@ def frame(page: Page, title_msgid: str, body: str, *, active: str = "", **params
     nav = ""
     if page.staff_name:
         links = [("/", "queue", "console.nav_queue"),
-                 ("/metrics", "metrics", "console.nav_metrics")]
+                 ("/metrics", "metrics", "console.nav_metrics"),
+                 ("/catalogue", "catalogue", "console.nav_catalogue"),
+                 ("/catalogue/review", "review", "console.nav_review"),
+                 ("/catalogue/gaps", "gaps", "console.nav_gaps")]
         nav = "".join(
             f'<a href="{href}"{" class=active" if key == active else ""}>{page.t(msgid)}</a>'
             for href, key, msgid in links)

@@ -1,6 +1,7 @@
 """``emergebot staff ...``: who may use the staff desk, and their console tokens.
 
-    emergebot staff add 123456789 --name "Amina K." --languages en,fr,ar
+    emergebot staff add 123456789 --name "Amina K." --languages en,fr,ar [--can-edit-catalogue]
+    emergebot staff catalogue 123456789 [--revoke]   # grant (or withdraw) the catalogue desk
     emergebot staff list
     emergebot staff token 123456789     # prints a new console token, once
     emergebot staff remove 123456789    # their open tickets go back to the queue
@@ -52,10 +53,12 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session: Any) -> int:
         member, created = await staff.add(session, args.user_id, args.name,
                                           args.languages.split(","), actor=_actor(),
-                                          now=utcnow())
+                                          now=utcnow(),
+                                          can_edit_catalogue=args.can_edit_catalogue or None)
         verb = "added" if created else "updated"
+        rights = "; may edit the catalogue" if member.can_edit_catalogue else ""
         print(f"{verb} staff member {member.user_id} {member.name} "
-              f"({', '.join(member.languages)})")
+              f"({', '.join(member.languages)}){rights}")
         return 0
 
     return _run(settings, work)
@@ -90,7 +93,23 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         for m in members:
             token = "console token issued" if m.token_hash else "no console token"
             state = "" if m.active else " (removed)"
-            print(f"{m.user_id}\t{m.name}\t{','.join(m.languages)}\t{token}{state}")
+            rights = "\tcatalogue" if m.can_edit_catalogue else ""
+            print(f"{m.user_id}\t{m.name}\t{','.join(m.languages)}\t{token}{rights}{state}")
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_catalogue(args: argparse.Namespace, settings: Settings) -> int:
+    """Grant (or with --revoke withdraw) the right to edit the catalogue in the console."""
+    from hubdata.desk import staff
+    from hubdata.models import utcnow
+
+    async def work(session: Any) -> int:
+        member = await staff.set_catalogue_permission(session, args.user_id, not args.revoke,
+                                                      actor=_actor(), now=utcnow())
+        state = "may now edit" if member.can_edit_catalogue else "may no longer edit"
+        print(f"staff member {member.user_id} {member.name} {state} the catalogue")
         return 0
 
     return _run(settings, work)
@@ -120,7 +139,13 @@ def register(groups: argparse._SubParsersAction) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--languages", required=True, help="codes they speak, e.g. en,fr,ar "
                      "(the first is the language the desk uses with them)")
+    add.add_argument("--can-edit-catalogue", action="store_true",
+                     help="may edit the resource catalogue in the console")
     add.set_defaults(func=cmd_add)
+    catalogue = commands.add_parser("catalogue", help="let a staff member edit the catalogue")
+    catalogue.add_argument("user_id", type=int)
+    catalogue.add_argument("--revoke", action="store_true", help="withdraw the right instead")
+    catalogue.set_defaults(func=cmd_catalogue)
     remove = commands.add_parser("remove", help="remove a staff member")
     remove.add_argument("user_id", type=int)
     remove.set_defaults(func=cmd_remove)

@@ -68,9 +68,13 @@ async def active(session: AsyncSession, user_id: int | None) -> Staff | None:
 
 async def add(
     session: AsyncSession, user_id: int, name: str, languages: Iterable[str], *, actor: Actor,
-    now: datetime,
+    now: datetime, can_edit_catalogue: bool | None = None,
 ) -> tuple[Staff, bool]:
-    """Register (or update and reactivate) a staff member; return it and whether it is new."""
+    """Register (or update and reactivate) a staff member; return it and whether it is new.
+
+    ``can_edit_catalogue``: grant (True) or withdraw (False) the catalogue desk; None keeps
+    what a known member has (a new one has it not).
+    """
     langs = parse_languages(languages)
     name = name.strip()
     if not name:
@@ -78,14 +82,30 @@ async def add(
     member = await get(session, user_id)
     created = member is None
     if member is None:
-        member = Staff(user_id=user_id, name=name, languages=langs, active=True, created_at=now)
+        member = Staff(user_id=user_id, name=name, languages=langs, active=True, created_at=now,
+                       can_edit_catalogue=bool(can_edit_catalogue))
         session.add(member)
     else:
         member.name, member.languages, member.active = name, langs, True
+        if can_edit_catalogue is not None:
+            member.can_edit_catalogue = can_edit_catalogue
     audit.record(session, actor, "staff_add" if created else "staff_update", now=now,
-                 staff_id=user_id, name=name, languages=langs)
+                 staff_id=user_id, name=name, languages=langs,
+                 can_edit_catalogue=bool(member.can_edit_catalogue))
     await session.flush()
     return member, created
+
+
+async def set_catalogue_permission(
+    session: AsyncSession, user_id: int, allowed: bool, *, actor: Actor, now: datetime
+) -> Staff:
+    """Grant or withdraw an active member's right to edit the catalogue in the console."""
+    member = await active(session, user_id)
+    if member is None:
+        raise StaffError(f"no active staff member {user_id}")
+    member.can_edit_catalogue = allowed
+    audit.record(session, actor, "staff_catalogue", now=now, staff_id=user_id, allowed=allowed)
+    return member
 
 
 async def deactivate(

@@ -12,9 +12,10 @@ import asyncio
 import shutil
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -102,13 +103,10 @@ async def console_url(team: sessionmaker, settings: Settings) -> AsyncIterator[s
         await runner.cleanup()
 
 
-def drive(url: str, token: str, tickets_by_lang: dict[str, int]) -> dict[str, str]:
-    """What a staff member does in the browser; returns the figures the metrics page shows."""
+def open_chromium() -> tuple[Any, str]:
+    """A headless Chromium on a fresh profile; returns the driver and the profile's folder."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     profile = tempfile.mkdtemp(prefix="console-chromium-")
     options = webdriver.ChromeOptions()
@@ -117,13 +115,30 @@ def drive(url: str, token: str, tickets_by_lang: dict[str, int]) -> dict[str, st
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
     driver.implicitly_wait(5)
+    return driver, profile
+
+
+def submitter(driver: Any) -> Callable[[str], None]:
+    """``submit(css)``: press a form's button and wait until the next page replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     def submit(css: str) -> None:
-        """Press a form's button and wait until the next page has replaced this one."""
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, css).click()
         WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
 
+    return submit
+
+
+def drive(url: str, token: str, tickets_by_lang: dict[str, int]) -> dict[str, str]:
+    """What a staff member does in the browser; returns the figures the metrics page shows."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver, profile = open_chromium()
+    submit = submitter(driver)
     try:
         driver.get(url + "/")
         assert driver.current_url.endswith("/login")

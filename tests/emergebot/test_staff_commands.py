@@ -38,3 +38,21 @@ def test_bad_input_is_refused(database: str, capsys: pytest.CaptureFixture[str])
     assert "unsupported language 'de'" in capsys.readouterr().err
     assert cli(["staff", "token", "7"]) == 2
     assert cli(["staff", "remove", "7"]) == 2
+
+
+def test_the_catalogue_permission(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["staff", "add", "501", "--name", "Amina", "--languages", "fr",
+                "--can-edit-catalogue"]) == 0
+    assert "may edit the catalogue" in capsys.readouterr().out
+    assert cli(["staff", "add", "502", "--name", "Pedro", "--languages", "es"]) == 0
+    assert "catalogue" not in capsys.readouterr().out
+    assert cli(["staff", "add", "501", "--name", "Amina K.", "--languages", "fr"]) == 0
+    assert "may edit the catalogue" in capsys.readouterr().out  # kept on update
+    assert cli(["staff", "catalogue", "502"]) == 0
+    assert "502 Pedro may now edit the catalogue" in capsys.readouterr().out
+    assert cli(["staff", "catalogue", "501", "--revoke"]) == 0
+    assert "501 Amina K. may no longer edit the catalogue" in capsys.readouterr().out
+    assert cli(["staff", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "501\tAmina K.\tfr\tno console token", "502\tPedro\tes\tno console token\tcatalogue"]
+    assert cli(["staff", "catalogue", "7"]) == 2
