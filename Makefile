@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
-SEED_FILES := $(wildcard data/resources/*.yml) data/m49.csv
+SEED_FILES := $(wildcard data/resources/*.yml data/resources/translations/*/*.yml) data/m49.csv
 
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3

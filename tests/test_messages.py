@@ -23,7 +23,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 ID_PREFIXES = ("error", "results", "ask", "button", "fallback", "escalation", "language",
                "profile", "card", "page", "affirm", "deny", "topic", "sector", "stage",
                "funding_type", "filters", "command", "help", "desk", "console", "priority",
-               "ticket_status", "audit", "channel")
+               "ticket_status", "audit", "channel", "faq", "report", "gaps")
 DOTTED_ID = re.compile(r"""["']((?:""" + "|".join(ID_PREFIXES) + r""")\.[a-z_]+)["']""")
 SAY_ID = re.compile(r"""(?:say|topic_reply|render)\([^()]*?,\s*"([a-z_.]+)"[,)]""")
 DOMAIN_ID = re.compile(r"msgid:\s*([a-z_.]+)")
@@ -94,7 +94,9 @@ def test_every_message_renders_with_localised_parameters(lang: str) -> None:
               "start": date(2026, 7, 6),
               "end": date(2026, 7, 10), "field": "country",
               "ticket": 12, "priority": "high", "ticket_status": "claimed", "name": "Amina",
-              "rating": 5, "text": "Hello", "minutes": 15, "founder": 4242}
+              "rating": 5, "text": "Hello", "minutes": 15, "founder": 4242,
+              "year": "2021", "days": "85 days", "title": "WSIS Forum", "number": 2,
+              "first": "2026-W42", "last": "2026-W49", "weeks": 8}
     for msgid in ids(load("en")):
         text = catalogs.render(lang, msgid, params)
         assert "{" not in text, f"{lang}: {msgid} left a placeholder: {text}"

@@ -62,12 +62,16 @@ def test_missing_country_and_sector_are_asked_with_buttons_and_remembered(
     stack.click(chat_id, ask_sector, button_labels(ask_sector).index("Fintech"))
     [results] = stack.replies(chat_id)
     assert "Ghana" in results["text"].split("\n")[0]
-    # Remembered for next time: no question asked again.
+    # Kept while the topic stays the same: no question asked again, and the reply says so.
     [again] = stack.ask(chat_id, "show me investors please")
     assert not stack.is_message(again["text"], "en", "ask.country"), again["text"]
     assert "Ghana" in again["text"].split("\n")[0]
+    earlier = stack.catalogs.gettext("en", "results.from_earlier").split("{")[0]
+    assert earlier in again["text"], again["text"]
+    assert any(label.startswith("✖") for label in button_labels(again))
+    # Not written into the profile: only /profile does that.
     [profile] = stack.ask(chat_id, "/profile")
-    assert "Ghana" in profile["text"] and "Fintech" in profile["text"]
+    assert "Ghana" not in profile["text"]
 
 
 def test_language_choice_is_explicit_then_detected_then_telegram(

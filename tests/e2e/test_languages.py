@@ -116,6 +116,8 @@ def test_every_intent_family_is_answered_in_the_founders_language(
     failures = []
     for family, phrases in PHRASES.items():
         [reply] = stack.ask(chat_id, phrases[lang], language_code=lang)
+        if family in TOPIC_FAMILIES and reply["text"].startswith("💡"):
+            [reply] = stack.replies(chat_id)  # a stored direct answer first, then the cards
         text = reply["text"]
         if family in TOPIC_FAMILIES:
             topic_name = stack.catalogs.gettext(lang, f"topic.{TOPIC_FAMILIES[family]}")
