@@ -107,25 +107,45 @@ def test_other_kinds_are_stocked(seed_entries: list[dict[str, Any]]) -> None:
     assert "academia" in membership
 
 
-def test_some_event_was_upcoming_when_verified(seed_entries: list[dict[str, Any]]) -> None:
-    upcoming = [
-        e["id"] for e in _of_kind(seed_entries, "event")
-        if (e.get("ends_on") or e.get("starts_on")) and
-        (e.get("ends_on") or e["starts_on"]) >= e["verified_on"]
-    ]
-    assert upcoming
+def test_events_that_ended_before_they_were_verified_are_retired(
+    seed_entries: list[dict[str, Any]],
+) -> None:
+    for event in _of_kind(seed_entries, "event"):
+        end = event.get("ends_on") or event.get("starts_on")
+        verified = event.get("verified_on")
+        if end and verified and date.fromisoformat(str(end)) < date.fromisoformat(str(verified)):
+            assert event["status"] == "retired", event["id"]
+    assert any(e["status"] != "retired" for e in _of_kind(seed_entries, "event"))
+
+
+def test_statuses_are_honest(seed_entries: list[dict[str, Any]]) -> None:
+    """Every status is used for what it means: a fact's date is never after its check, and
+    the date a fact holds for is not simply the day it was checked."""
+    statuses = Counter(e["status"] for e in seed_entries)
+    assert set(statuses) <= set(seed.STATUSES) and statuses["current"] > 0
+    for entry in seed_entries:
+        if entry["status"] == "dated":
+            assert seed.as_of_date(entry["as_of"]) < seed.as_of_date(entry["verified_on"]), \
+                entry["id"]
+    same_day = [e["id"] for e in seed_entries
+                if e.get("verified_on") and str(e.get("as_of")) == str(e["verified_on"])]
+    assert len(same_day) < len(seed_entries) / 2, same_day
 
 
 def test_every_entry_is_sourced_and_dated(seed_entries: list[dict[str, Any]]) -> None:
     for entry in seed_entries:
-        assert HTTP_URL.match(str(entry.get("source_url", ""))), entry["id"]
         assert HTTP_URL.match(str(entry.get("url", ""))), entry["id"]
+        if entry["status"] == "example":  # no readable source: never claimed as checked
+            assert not entry.get("verified_on"), entry["id"]
+            continue
+        assert HTTP_URL.match(str(entry.get("source_url", ""))), entry["id"]
         verified = date.fromisoformat(str(entry.get("verified_on")))
         assert verified <= date.today(), entry["id"]
-        if not entry.get("example"):  # a real record cites a real page, not a placeholder
-            host = entry["source_url"].split("/")[2].lower()
-            assert not re.search(r"(^|\.)example\.(org|com|net)$", host), entry["id"]
-            assert entry["organisation"].strip(), entry["id"]
+        assert seed.as_of_date(entry["as_of"]) <= verified, entry["id"]
+        # a real record cites a real page, not a placeholder
+        host = entry["source_url"].split("/")[2].lower()
+        assert not re.search(r"(^|\.)example\.(org|com|net)$", host), entry["id"]
+        assert entry["organisation"].strip(), entry["id"]
 
 
 async def test_replace_catalogue_loads_and_replaces(
@@ -160,7 +180,8 @@ def test_to_resource_defaults() -> None:
     row = seed.to_resource(entry)
     assert row.sectors == ["any"] and row.stages == ["any"] and row.languages == ["en"]
     assert row.verified_on == date(2026, 11, 1)
-    assert row.is_example is False
+    assert row.is_example is False and row.status == "current"
+    assert row.as_of == date(2026, 10, 1) and row.as_of_text == "2026-10"
     by_lang = {t.lang: t for t in row.texts}
     assert by_lang["fr"].description == by_lang["en"].description == "English description"
 
@@ -180,6 +201,8 @@ def _good(rid: str) -> dict[str, Any]:
         "languages": ["en", "fr"],
         "url": "https://example.org/x",
         "source_url": "https://example.org/source",
+        "status": "current",
+        "as_of": "2026-10",
         "verified_on": "2026-11-01",
         "text": {"en": {"title": "Title", "description": "English description"}},
     }
@@ -217,6 +240,23 @@ def test_good_entry_has_no_errors() -> None:
         ({"languages": ["any"]}, "languages", "any"),
         ({"id": "Not A Slug"}, "id", "slug"),
         ({"organisation": ""}, "organisation", "is required"),
+        ({"status": "stale"}, "status", "must be one of"),
+        ({"status": None}, "status", "is required"),
+        ({"as_of": None}, "as_of", "is required"),
+        ({"as_of": "last year"}, "as_of", "year"),
+        ({"as_of": "2026-12-01"}, "as_of", "after verified_on"),
+        ({"status": "dated", "verified_on": None}, "verified_on", "is required"),
+        ({"opens_on": "2027-03-01", "deadline": "2027-02-01"}, "deadline", "before opens_on"),
+        ({"starts_on": "2027-03-02", "ends_on": "2027-03-01"}, "ends_on", "before starts_on"),
+        ({"deadline": "1 March"}, "deadline", "ISO date"),
+        ({"amount_max": {"value": 5000, "currency": "XYZ"}}, "amount_max", "currency"),
+        ({"amount_max": {"value": -1, "currency": "USD"}}, "amount_max", "positive"),
+        ({"amount_max": "5000 USD"}, "amount_max", "must be"),
+        ({"review_months": 0}, "review_months", "1 to 60"),
+        ({"review_months": "often"}, "review_months", "1 to 60"),
+        ({"amount": "USD 5,000"}, "amount", "text.<lang>.amount"),
+        ({"text": {"en": {"title": "T", "summary": "x"}}}, "text.en", "unknown field"),
+        ({"kind": "faq"}, "topic", "must be one of"),
     ],
 )
 def test_validate_reports_field(change: dict[str, Any], field: str, message: str) -> None:
@@ -271,6 +311,8 @@ def test_unquoted_impossible_date_is_reported_not_raised(tmp_path: Path) -> None
   areas: [KE]
   url: https://example.org/x
   source_url: https://example.org/src
+  status: current
+  as_of: 2026
   verified_on: 2026-02-30
   text: {en: {title: T}}
 """,
