@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from hubdata import geo, seed
 from hubdata.db import transaction
 from hubdata.models import Resource, ResourceText
+from hubdata.settings import SUPPORTED_LANGUAGES
 
 EMERGE_PARTNERS = (
     "Emerging Crowd",
@@ -146,6 +147,18 @@ def test_every_entry_is_sourced_and_dated(seed_entries: list[dict[str, Any]]) ->
         host = entry["source_url"].split("/")[2].lower()
         assert not re.search(r"(^|\.)example\.(org|com|net)$", host), entry["id"]
         assert entry["organisation"].strip(), entry["id"]
+
+
+def test_every_text_is_translated(seed_entries: list[dict[str, Any]]) -> None:
+    """A founder reads every stored text in their language: title, description and amount alike."""
+    missing = [
+        (entry["id"], lang, field)
+        for entry in seed_entries
+        for lang in SUPPORTED_LANGUAGES
+        for field in ("title", "description", "amount")
+        if entry["text"]["en"].get(field) and not entry["text"].get(lang, {}).get(field)
+    ]
+    assert not missing
 
 
 async def test_replace_catalogue_loads_and_replaces(
