@@ -2,7 +2,8 @@
 
 YAML files use the seed format (``data/resources/*.yml``: a list of entries, texts under
 ``text.<lang>``). CSV files have one row per entry and the columns of ``CSV_COLUMNS``: list
-fields hold codes separated by ``;`` and texts are ``title_<lang>``/``description_<lang>``.
+fields hold codes separated by ``;`` and texts are ``title_<lang>``, ``description_<lang>``,
+``amount_<lang>`` and ``questions_<lang>`` (a direct answer's questions, one per line).
 Every entry is checked with ``hubdata.seed.validate``; errors name the row (CSV, counting the
 header as row 1, as a spreadsheet shows it) or the entry and its line (YAML), and the column.
 """
@@ -25,7 +26,7 @@ FIELDS = ("id", "kind", "funding_type", "topic", "organisation", "areas", "secto
           "source_url", "status", "as_of", "verified_on", "review_months")
 MONEY_COLUMNS = ("amount_max_value", "amount_max_currency")
 LIST_FIELDS = ("areas", "sectors", "stages", "languages")
-TEXT_PARTS = ("title", "description", "amount")
+TEXT_PARTS = ("title", "description", "amount", "questions")  # questions: one per line
 TEXT_COLUMNS = tuple(f"{part}_{lang}" for lang in SUPPORTED_LANGUAGES for part in TEXT_PARTS)
 CSV_COLUMNS = (*FIELDS, *MONEY_COLUMNS, *TEXT_COLUMNS)
 
@@ -97,9 +98,11 @@ def _read_csv(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.Ent
             entry["amount_max"] = money
         texts: dict[str, dict[str, str]] = {}
         for lang in SUPPORTED_LANGUAGES:
-            text = {part: (row.get(f"{part}_{lang}") or "").strip() for part in TEXT_PARTS}
+            text: dict[str, Any] = {part: (row.get(f"{part}_{lang}") or "").strip()
+                                    for part in TEXT_PARTS}
             if any(text.values()):
-                texts[lang] = {k: v for k, v in text.items() if v or k != "amount"}
+                text["questions"] = [q.strip() for q in text["questions"].splitlines() if q.strip()]
+                texts[lang] = {k: v for k, v in text.items() if v or k in ("title", "description")}
         entry["text"] = texts
         entries.append(entry)
     return entries, errors
@@ -143,6 +146,7 @@ def to_csv(entries: list[dict[str, Any]]) -> str:
         row["amount_max_currency"] = money.get("currency")
         for lang, text in (entry.get("text") or {}).items():
             for part in TEXT_PARTS:
-                row[f"{part}_{lang}"] = text.get(part, "")
+                value = text.get(part) or ""
+                row[f"{part}_{lang}"] = "\n".join(value) if part == "questions" else value
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return out.getvalue()
