@@ -6,9 +6,10 @@ import argparse
 import logging
 
 from rasa_sdk.endpoint import create_app
+from sanic import response
 
 from actions import runtime
-from hubdata import answers
+from hubdata import answers, logs, ops
 from hubdata.heap import freeze_heap
 from hubdata.settings import Settings
 
@@ -22,8 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.action_host)
     parser.add_argument("--port", type=int, default=settings.action_port)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("sanic").setLevel(logging.WARNING)
+    logs.setup(settings, quiet=["sanic"])
 
     app = create_app("actions", cors_origins=None)
 
@@ -32,6 +32,15 @@ def main(argv: list[str] | None = None) -> None:
         runtime.start(settings)
         answers.encode(["warm up"])  # the direct answers' encoder loads now, not for a founder
         freeze_heap()  # what start-up loaded stays out of the garbage collector's walks
+
+    @app.get("/ready")
+    async def ready(_request):  # type: ignore[no-untyped-def]
+        """The actions can serve: their database answers (GET /health: the process is up)."""
+        problem = await ops.database_ready(runtime.current().sessions)
+        if problem is not None:
+            return response.json({"status": "not ready", "problems": {"database": problem}},
+                                 status=503)
+        return response.json({"status": "ready"})
 
     @app.listener("after_server_stop")
     async def close_database(_app, _loop) -> None:  # type: ignore[no-untyped-def]

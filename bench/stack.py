@@ -96,7 +96,7 @@ def embedded_layout(
     emergebot = str(Path(sys.executable).with_name("emergebot"))
     return StackLayout(
         name="embedded",
-        children=supervisor.plan(settings, model, token, local_chat=False),
+        children=supervisor.plan(settings, model, local_chat=False),
         env=supervisor.stack_environment(settings, token) | env,
         setup=[[emergebot, "db", "seed"]],
         rasa_urls=[settings.rasa_url],

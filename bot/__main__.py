@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
 import uvloop
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import LOCAL_TOKEN, build_application
 from bot.webhook import run_webhook
+from hubdata import logs
 from hubdata.settings import Settings
 
 
@@ -20,10 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replica", type=int, default=0, help="replica number (webhook port)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    # httpx's request lines carry the bot token (redacted anyway) and add only noise.
+    logs.setup(settings, secrets=[LOCAL_TOKEN], quiet=["httpx"])
     uvloop.install()  # a faster event loop; Rasa and the action server (Sanic) use it too
-    application = build_application(settings)
+    application = build_application(settings, args.replica)
     if settings.telegram_mode == "webhook":
         asyncio.run(run_webhook(application, settings, args.replica))
         return

@@ -8,15 +8,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
-from bot import render
+from bot import render, telegram_html
 from bot.processor import current_outcome
 from bot.rasa_client import NLUUnavailable
 from bot.resources import BotContext
 from hubdata import founders, reports
 from hubdata import replies as bot_replies
 from hubdata.db import transaction
+from hubdata.desk import moderation
 from hubdata.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,21 @@ EMPTY_REPLY_ATTEMPTS = 6  # then the update is given up and the founder told
 async def deliver(
     context: BotContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Send one message (the rate limiter waits out flood control); a blocked bot is logged."""
+    """Send one message (the rate limiter waits out flood control); a blocked bot is logged;
+    HTML that Telegram cannot parse is sent again as plain text."""
     try:
-        await context.bot.send_message(
-            chat_id, render.clip(text), parse_mode=ParseMode.HTML, reply_markup=markup,
-            disable_web_page_preview=True,
-        )
+        try:
+            await context.bot.send_message(
+                chat_id, render.clip(text), parse_mode=ParseMode.HTML, reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except BadRequest as error:
+            if not telegram_html.is_parse_error(error):
+                raise
+            logger.warning("chat %s: Telegram could not parse a reply's HTML (%s); sending "
+                           "it as plain text", chat_id, error.message)
+            await context.bot.send_message(chat_id, telegram_html.as_plain(text),
+                                           reply_markup=markup, disable_web_page_preview=True)
     except Forbidden:
         logger.info("chat %s blocked the bot; reply not delivered", chat_id)
 
@@ -55,6 +65,15 @@ async def say(context: BotContext, update: Update, msgid: str, lang: str | None 
     lang = lang or await language_of(context, update)
     text = render.html.escape(context.catalogs.render(lang, msgid, params))
     await deliver(context, update.effective_chat.id, text)
+
+
+async def send_reply(context: BotContext, update: Update, reply: render.Reply) -> None:
+    """Send a rendered reply with its buttons to the update's chat."""
+    chat = update.effective_chat
+    assert chat is not None
+    async with transaction(context.sessions) as session:
+        markup = await render.keyboard(session, chat.id, reply)
+    await deliver(context, chat.id, reply.text, markup)
 
 
 async def render_and_store(
@@ -91,7 +110,8 @@ async def render_and_store(
         if reply.text or reply.buttons:
             outgoing.append((reply.text, await render.keyboard(session, chat_id, reply)))
     await bot_replies.store(session, update_id, chat_id, [
-        (text, markup.to_dict() if markup else None) for text, markup in outgoing])
+        (text, markup.to_dict() if markup else None) for text, markup in outgoing],
+        bot_id=context.bot_id)
     return [(seq, chat_id, text, markup) for seq, (text, markup) in enumerate(outgoing)]
 
 
@@ -99,7 +119,8 @@ async def deliver_stored(context: BotContext, update_id: int) -> bool:
     """Send the stored replies of an update that are not sent yet; False if none are stored."""
     async with transaction(context.sessions) as session:
         rows = [(r.seq, r.chat_id, r.text, r.markup, r.sent_at)
-                for r in await bot_replies.for_update(session, update_id)]
+                for r in await bot_replies.for_update(session, update_id,
+                                                      bot_id=context.bot_id)]
     await send_and_mark(context, update_id, [
         (seq, chat_id, text,
          InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None)
@@ -122,7 +143,7 @@ async def send_and_mark(
     finally:
         if sent:
             async with transaction(context.sessions) as session:
-                await bot_replies.mark_sent(session, update_id, sent)
+                await bot_replies.mark_sent(session, update_id, sent, bot_id=context.bot_id)
 
 
 async def founder_turn(
@@ -144,8 +165,13 @@ async def founder_turn(
         if detected:
             founder.detected_language = detected
         lang = founders.reply_language(founder, detected, user.language_code)
+        muted = moderation.take_mute_notice(founder, utcnow())
         report_on = reports.take_pending(founder, utcnow()) if founder.pending_report_id else None
         route = await desk.routing(context, session, user.id)
+    if muted is not None:  # staff muted this founder: told once, then not answered
+        if muted:
+            await say(context, update, "mute.notice", lang)
+        return
     if report_on is not None and not text.startswith("/"):
         # The founder was asked what is wrong with an entry: this message is the report.
         async with transaction(context.sessions) as session:

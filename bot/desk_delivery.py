@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import desk_render
+from bot import desk_render, telegram_html
 from bot.rasa_client import NLUUnavailable
 from bot.rasa_tracker import RasaTrackerAPI
 from bot.staff_menus import REFRESH_INTERVAL_S, StaffMenus
@@ -225,20 +225,35 @@ class DeskDelivery:
             message_id = None
             if payload.get("op") == "edit_card":
                 ticket = await session.get(Ticket, int(payload["ticket"]))
-                message_id = None if ticket is None else ticket.card_message_id
+                # an erased ticket's card: the payload names the message itself
+                message_id = payload.get("message_id") if ticket is None else \
+                    ticket.card_message_id
                 if message_id is None:
                     return Attempt(SENT, "no card to edit")
             markup = await desk_render.keyboard(session, self.catalogs, chat_id, payload)
         text = desk_render.text(self.catalogs, payload)
-        try:
+
+        async def put(body: str, parse_mode: str | None) -> Any:
             if message_id is not None:
-                await self.bot.edit_message_text(text, chat_id, int(message_id),
-                                                 parse_mode=ParseMode.HTML, reply_markup=markup,
-                                                 disable_web_page_preview=True)
-                return Attempt(SENT)
-            sent = await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                return await self.bot.edit_message_text(body, chat_id, int(message_id),
+                                                        parse_mode=parse_mode,
+                                                        reply_markup=markup,
+                                                        disable_web_page_preview=True)
+            return await self.bot.send_message(chat_id, body, parse_mode=parse_mode,
                                                reply_markup=markup,
                                                disable_web_page_preview=True)
+
+        try:
+            try:
+                sent = await put(text, ParseMode.HTML)
+            except BadRequest as error:
+                if not telegram_html.is_parse_error(error):
+                    raise
+                logger.warning("outbox row %s: Telegram could not parse its HTML (%s); "
+                               "sending it as plain text", row.id, error.message)
+                sent = await put(telegram_html.as_plain(text), None)
+            if message_id is not None:
+                return Attempt(SENT)
         except RetryAfter as error:
             return Attempt(RETRY, "flood control", timedelta(seconds=_seconds(error.retry_after)))
         except Forbidden as error:

@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
+from bot.flood import FloodGate, Verdict
 from hubdata import updates as inbox
 from hubdata.db import transaction
+from hubdata.updates import bot_id_from_token
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +67,25 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         max_concurrent_updates: int = 64,
         retry_interval_s: float = 10.0,
         redis_url: str | None = None,
+        flood_per_minute: int = 0,
+        on_flood: Callable[[Update], Awaitable[None]] | None = None,
     ) -> None:
         """``sessions`` returns the session factory once post_init has opened it.
 
         With ``redis_url``, a chat's updates are also ordered across adapter replicas by a
         Redis lock per chat (webhook mode spreads one chat's updates over replicas).
+        ``flood_per_minute`` (0: no limit) caps a private chat's updates per minute; the
+        excess is dropped unrecorded, and ``on_flood`` is called with the first one dropped
+        in each minute (to tell the founder).
         """
         super().__init__(max_concurrent_updates)
+        # Our own slots, taken once a chat's turn has come: an update waiting behind earlier
+        # ones of its chat holds none, so a long burst from one chat cannot starve the others.
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._flood_per_minute = flood_per_minute
+        self._on_flood = on_flood
+        self._flood: FloodGate | None = None
+        self._resumed: set[int] = set()
         self._sessions = sessions
         self._retry_interval_s = retry_interval_s
         self._redis_url = redis_url
@@ -86,28 +101,61 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
 
             self._redis = Redis.from_url(self._redis_url, socket_timeout=5,
                                          socket_connect_timeout=2)
+        self._flood = FloodGate(self._flood_per_minute, self._redis)
 
     async def shutdown(self) -> None:
         """Close the Redis connection."""
         if self._redis is not None:
             await self._redis.close()
 
+    def resume(self, update_ids: list[int]) -> None:
+        """These recorded updates come back to be handled (a restart, a retry): they pass
+        flood control whatever the chat's rate."""
+        self._resumed.update(update_ids)
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle the update, taking one of the slots only once its chat's turn has come."""
+        await self.do_process_update(update, coroutine)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Record, handle in chat order, and mark the update."""
+        """Judge the chat's rate, then record, handle in chat order, and mark the update."""
         if not isinstance(update, Update):
-            await coroutine
+            async with self._slots:
+                await coroutine
+            return
+        if not await self._admitted(update):
+            _close(coroutine)
             return
         key = chat_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock, self._chat_lock(key):
+            async with lock, self._chat_lock(key), self._slots:
                 await self._process(update, coroutine, catch_up=True)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _admitted(self, update: Update) -> bool:
+        """Whether a private chat is within its rate (groups and channels are not limited)."""
+        chat = update.effective_chat
+        if update.update_id in self._resumed:  # recorded before: a retry, never dropped
+            self._resumed.discard(update.update_id)
+            return True
+        if self._flood is None or chat is None or chat.type != ChatType.PRIVATE:
+            return True
+        verdict = await self._flood.verdict(chat.id)
+        if verdict is Verdict.ADMIT:
+            return True
+        logger.info("chat %s over its rate: update %s dropped", chat.id, update.update_id)
+        if verdict is Verdict.DROP_AND_TELL and self._on_flood is not None:
+            try:
+                await self._on_flood(update)
+            except Exception:  # noqa: BLE001 - telling is best effort; the drop stands
+                logger.exception("could not tell chat %s about its rate", chat.id)
+        return False
 
     async def _catch_up(self, earlier: list[dict[str, Any]]) -> None:
         """Handle a chat's earlier unfinished updates first, oldest first: those another
@@ -151,6 +199,8 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         earlier unfinished updates (found in the same transaction that records this one)."""
         sessions = self._sessions()
         outcome = Outcome()
+        bot = getattr(self.application, "bot", None)
+        bot_id = bot_id_from_token(bot.token) if bot is not None else 0
         recorded = duplicate = False
         earlier: list[dict[str, Any]] = []
         if sessions is not None:
@@ -158,10 +208,11 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
                 async with transaction(sessions) as session:
                     chat = update.effective_chat.id if update.effective_chat else None
                     if catch_up and chat is not None and self.application is not None:
-                        rows = await inbox.earlier_pending(session, chat, update.update_id)
+                        rows = await inbox.earlier_pending(session, chat, update.update_id,
+                                                           bot_id=bot_id)
                         earlier = [row.payload for row in rows]
                     attempt = await inbox.record_attempt(session, update.update_id, chat,
-                                                         update.to_dict())
+                                                         update.to_dict(), bot_id=bot_id)
                     if attempt is None:
                         duplicate = True
                     else:
@@ -186,7 +237,7 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         try:
             async with transaction(sessions) as session:
                 await inbox.finish(session, update.update_id, status, outcome.error,
-                                   self._retry_interval_s)
+                                   self._retry_interval_s, bot_id=bot_id)
         except SQLAlchemyError:
             logger.exception("could not mark update %s %s", update.update_id, status)
 

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import telegram_html
 from hubdata import callbacks, catalog, formatting, searches
 from hubdata.i18n import Catalogs
 from hubdata.models import Resource
 
 PAGE_SIZE = 3
 DESCRIPTION_CHARS = 320
-TELEGRAM_MAX_CHARS = 4096
+TELEGRAM_MAX_CHARS = telegram_html.TELEGRAM_MAX_CHARS
 BUTTONS_PER_ROW = 2
 
 
@@ -218,5 +219,5 @@ async def keyboard(
 
 
 def clip(text: str) -> str:
-    """Keep a message within Telegram's limit."""
-    return text if len(text) <= TELEGRAM_MAX_CHARS else text[: TELEGRAM_MAX_CHARS - 1] + "…"
+    """Keep a message (Telegram HTML) within Telegram's limit, its markup still valid."""
+    return telegram_html.clip(text, TELEGRAM_MAX_CHARS)

@@ -12,9 +12,11 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.rasa_client import RasaClient
 from hubdata.i18n import Catalogs
 from hubdata.settings import Settings
+from hubdata.updates import bot_id_from_token
 
 if TYPE_CHECKING:
     from bot.desk_delivery import DeskDelivery
+    from bot.ops import OpsServer
 
 
 @dataclass
@@ -27,6 +29,7 @@ class BotResources:
     rasa: RasaClient | None = None
     catalogs: Catalogs | None = None
     desk: DeskDelivery | None = None
+    ops: OpsServer | None = None  # /health, /ready, /metrics (bot/ops.py)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
@@ -54,6 +57,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
         """The staff desk's delivery of its outbox."""
         assert self.bot_data.desk is not None, "post_init has not run"
         return self.bot_data.desk
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's id, which with an update id names an update (ids are per bot)."""
+        return bot_id_from_token(self.bot.token)
 
     @property
     def rasa(self) -> RasaClient:

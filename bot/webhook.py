@@ -20,8 +20,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.resources import BotResources
+from bot.telegram_bot import emptied, is_bigint, scrub, usable
 from hubdata import updates as inbox
 from hubdata.db import transaction
+from hubdata.logs import personal
 from hubdata.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -51,23 +53,29 @@ def make_app(application: Application, secret: str) -> web.Application:
             return web.Response(status=401)
         try:
             data = json.loads(await request.read())
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
             logger.warning("refused a webhook call: body is not JSON")
             return web.Response(status=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or not is_bigint(data.get("update_id")):
             logger.warning("refused a webhook call without an update id")
             return web.Response(status=400)
+        data = scrub(data)
         try:
             update = Update.de_json(data, application.bot)
         except Exception:  # noqa: BLE001 - malformed: keep the id so it is recorded once
-            logger.error("malformed update %s: %.300r", data["update_id"], data)
+            logger.error("malformed update %s: %.300r", data["update_id"], personal(data))
             update = Update(data["update_id"])
+        if not usable(update):
+            update = emptied(update)
         if resources.sessions is None:
             return web.Response(status=503)
         try:
             async with transaction(resources.sessions) as session:
                 chat = update.effective_chat.id if update.effective_chat else None
-                row = await inbox.record(session, update.update_id, chat, data)
+                # as the processor records it (the same key and content), so that it finds
+                # this row and takes it as the same update
+                row = await inbox.record(session, update.update_id, chat, update.to_dict(),
+                                         bot_id=inbox.bot_id_from_token(application.bot.token))
         except SQLAlchemyError:
             logger.exception("database unavailable: update %s refused for now", update.update_id)
             return web.Response(status=503)

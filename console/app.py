@@ -1,11 +1,15 @@
 """The console's aiohttp application: routes, sign-in check, CSRF check, security headers.
 
+Off loopback the console must be served over HTTPS (a TLS proxy): its cookies are then marked
+Secure and every response carries Strict-Transport-Security.
+
 Every action goes through the desk's service layer with the signed-in staff member as the actor
 (channel "console"), so it is checked and audited exactly as in Telegram.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from console import auth, pages
 from console.layout import Page
+from hubdata import ops
 from hubdata.db import make_engine, make_session_factory, transaction
 from hubdata.desk import audit, conversation, metrics, queries, staff, tickets
 from hubdata.desk.clock import Clock, system_clock
@@ -32,7 +37,7 @@ from hubdata.settings import SUPPORTED_LANGUAGES, Settings
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
-PUBLIC = ("/login", "/health", "/static/", "/favicon.ico")
+PUBLIC = ("/login", "/health", "/ready", "/static/", "/favicon.ico")
 HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; "
                                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
@@ -41,6 +46,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+HSTS = "max-age=31536000"  # off loopback only: one year of HTTPS for this host
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -54,9 +60,38 @@ class ConsoleState:
     engine: AsyncEngine | None = None
     sessions: sessionmaker | None = None
     flashes: dict[str, tuple[Notice, bool]] = field(default_factory=dict)
+    secure: bool = field(init=False)  # not on loopback: Secure cookies and HSTS
+    throttle: auth.LoginThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.secure = not is_loopback(self.settings.console_host)
+        self.throttle = auth.LoginThrottle.from_settings(self.settings)
 
 
 STATE = web.AppKey("console_state", ConsoleState)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (CONSOLE_HOST) is reachable from this machine only."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name, or "" (every interface)
+        return False
+
+
+def local_path(back: str) -> str:
+    """``back`` if it is a plain path on this site (a single leading "/", no backslash, no
+    scheme or host, no space or control character), else "/"; its fragment is dropped."""
+    if (not back.startswith("/") or back.startswith("//") or "\\" in back
+            or any(c.isspace() or not c.isprintable() for c in back)):
+        return "/"
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def state_of(request: web.Request) -> ConsoleState:
@@ -95,10 +130,21 @@ def html(body: str, status: int = 200) -> web.Response:
 # ------------------------------------------------------------------------- middlewares
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Strict headers on every response: no framing, no sniffing, no external resources."""
-    response = await handler(request)
-    response.headers.update(HEADERS)
+    """Strict headers on every response (redirects too): no framing, no sniffing, no external
+    resources; HTTPS only when the console is off loopback."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as raised:  # redirects, 404s
+        _add_headers(request, raised.headers)
+        raise
+    _add_headers(request, response.headers)
     return response
+
+
+def _add_headers(request: web.Request, headers: Any) -> None:
+    headers.update(HEADERS)
+    if state_of(request).secure:
+        headers["Strict-Transport-Security"] = HSTS
 
 
 @web.middleware
@@ -132,39 +178,60 @@ async def health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: the console's database answers."""
+    problem = await ops.database_ready(request.app[STATE].sessions)
+    if problem is not None:
+        return web.json_response({"status": "not ready", "problems": {"database": problem}},
+                                 status=503)
+    return web.json_response({"status": "ready"})
+
+
 async def no_icon(request: web.Request) -> web.Response:
     """Browsers ask for a favicon; there is none."""
     return web.Response(status=204)
 
 
-async def login_form(request: web.Request, refused: bool = False) -> web.Response:
+async def login_form(request: web.Request, refused: bool = False, status: int | None = None,
+                     reason: str = "console.bad_token") -> web.Response:
     """The sign-in page with its double-submit CSRF token (kept while the browser has one, so
     another tab or a favicon request does not invalidate the form on screen)."""
     token = request.cookies.get(auth.LOGIN_COOKIE) or ""
     if not 20 <= len(token) <= 64:
         token = secrets.token_urlsafe(24)
-    response = html(pages.login(page_for(request), token, refused), 401 if refused else 200)
-    response.set_cookie(auth.LOGIN_COOKIE, token, httponly=True, samesite="Strict", path="/login")
+    body = pages.login(page_for(request), token, refused, reason)
+    response = html(body, status or (401 if refused else 200))
+    response.set_cookie(auth.LOGIN_COOKIE, token, httponly=True, samesite="Strict", path="/login",
+                        secure=state_of(request).secure)
     return response
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """Check the token; open a session."""
+    """Check the token (a limited number of tries per client address); open a session."""
     state = state_of(request)
     assert state.sessions is not None
+    address, now = request.remote or "unknown", state.clock()
+    if not state.throttle.allow(address, now):
+        async with transaction(state.sessions) as session:
+            await auth.refuse(session, state.throttle, address, now=now, limited=True)
+        limited = await login_form(request, refused=True, status=429,
+                                   reason="console.too_many_attempts")
+        limited.headers["Retry-After"] = str(int(state.throttle.window.total_seconds()))
+        return limited
     form = await request.post()
     if not auth.same(request.cookies.get(auth.LOGIN_COOKIE), str(form.get("csrf") or "")):
         return await login_form(request, refused=True)
     lang = str(form.get("lang") or "") or None
+    max_age = timedelta(days=state.settings.console_token_max_age_days)
     async with transaction(state.sessions) as session:
-        opened = await auth.sign_in(session, str(form.get("token") or ""), lang,
-                                    now=state.clock())
+        opened = await auth.sign_in(session, str(form.get("token") or ""), lang, now=now,
+                                    max_age=max_age, throttle=state.throttle, address=address)
     if opened is None:
         return await login_form(request, refused=True)
     secret, _ = opened
     response = web.HTTPSeeOther("/")
     response.set_cookie(auth.COOKIE, secret, httponly=True, samesite="Strict", path="/",
-                        max_age=int(auth.LIFETIME.total_seconds()))
+                        max_age=int(auth.LIFETIME.total_seconds()), secure=state.secure)
     response.del_cookie(auth.LOGIN_COOKIE, path="/login")
     raise response
 
@@ -194,10 +261,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
             stored = await session.get(ConsoleSession, row.id_hash)
             if stored is not None:
                 stored.language = lang
-    back = urlsplit(str(form.get("back") or "/"))
-    local = back.path.startswith("/") and not back.path.startswith("//") and not back.netloc
-    raise web.HTTPSeeOther((back.path if local else "/") + (
-        f"?{back.query}" if local and back.query else ""))
+    raise web.HTTPSeeOther(local_path(str(form.get("back") or "/")))
 
 
 # ----------------------------------------------------------------------------- pages
@@ -330,6 +394,7 @@ def make_app(settings: Settings, clock: Clock = system_clock,
     app.on_cleanup.append(_close)  # type: ignore[arg-type]
     routes: list[tuple[str, str, Any]] = [
         ("GET", "/health", health),
+        ("GET", "/ready", ready),
         ("GET", "/favicon.ico", no_icon),
         ("GET", "/login", login_form),
         ("POST", "/login", login),
@@ -341,9 +406,9 @@ def make_app(settings: Settings, clock: Clock = system_clock,
         ("GET", r"/tickets/{number:\d+}", ticket_page),
         ("POST", r"/tickets/{number:\d+}/{op:[a-z]+}", ticket_action),
     ]
-    from console import catalogue_views  # its handlers use this module's helpers
+    from console import catalogue_views, founders_page  # their handlers use these helpers
 
-    routes += catalogue_views.ROUTES
+    routes += catalogue_views.ROUTES + founders_page.ROUTES
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
     app.router.add_static("/static/", STATIC)

@@ -96,7 +96,8 @@ def frame(page: Page, title_msgid: str, body: str, *, active: str = "", **params
                  ("/metrics", "metrics", "console.nav_metrics"),
                  ("/catalogue", "catalogue", "console.nav_catalogue"),
                  ("/catalogue/review", "review", "console.nav_review"),
-                 ("/catalogue/gaps", "gaps", "console.nav_gaps")]
+                 ("/catalogue/gaps", "gaps", "console.nav_gaps"),
+                 ("/founders", "founders", "console.nav_founders")]
         nav = "".join(
             f'<a href="{href}"{" class=active" if key == active else ""}>{page.t(msgid)}</a>'
             for href, key, msgid in links)

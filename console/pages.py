@@ -26,10 +26,11 @@ SLA_STATES = {"ok": ("console.sla_ok", ""), "at_risk": ("console.sla_at_risk", "
               "breached": ("console.sla_breached", "breached")}
 
 
-def login(page: Page, csrf: str, refused: bool = False) -> str:
-    """The sign-in form (token from ``emergebot staff token ID``)."""
-    error = f'<p class="flash refused" role="alert">{page.t("console.bad_token")}</p>' \
-        if refused else ""
+def login(page: Page, csrf: str, refused: bool = False, reason: str = "console.bad_token"
+          ) -> str:
+    """The sign-in form (token from ``emergebot staff token ID``); ``reason``: why the last
+    try was refused."""
+    error = f'<p class="flash refused" role="alert">{page.t(reason)}</p>' if refused else ""
     body = (f'{error}<p>{page.t("console.login_help")}</p>'
             f'<form method="post" action="/login" class="block" id="login-form">'
             f'<input type="hidden" name="csrf" value="{esc(csrf)}">'

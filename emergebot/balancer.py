@@ -8,11 +8,15 @@ answer, and passes the secret-token header through. In a real deployment the TLS
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import logging
 
 import aiohttp
 from aiohttp import web
+
+from hubdata import logs
+from hubdata.settings import Settings
 
 logger = logging.getLogger(__name__)
 FORWARDED = ("X-Telegram-Bot-Api-Secret-Token", "Content-Type")
@@ -46,10 +50,25 @@ def make_app(backends: list[str]) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "backends": backends})
 
+    async def ready(_request: web.Request) -> web.Response:
+        """Ready when at least one backend answers its /health."""
+        up = {}
+        for backend in backends:
+            try:
+                async with app["http"].get(f"{backend}/health",
+                                           timeout=aiohttp.ClientTimeout(total=2)) as response:
+                    up[backend] = response.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                up[backend] = False
+        ok = any(up.values())
+        return web.json_response({"status": "ready" if ok else "not ready", "backends": up},
+                                 status=200 if ok else 503)
+
     app.on_startup.append(start)
     app.on_cleanup.append(close)
     app.router.add_post("/telegram", forward)
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     return app
 
 
@@ -61,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", required=True, help="comma-separated local ports")
     args = parser.parse_args(argv)
     backends = [f"http://127.0.0.1:{p}" for p in args.backends.split(",") if p]
-    logging.basicConfig(level=logging.INFO)
+    logs.setup(Settings.from_env())
     print(f"webhook balancer listening on http://{args.host}:{args.port}/telegram", flush=True)
     web.run_app(make_app(backends), host=args.host, port=args.port, print=None,
                 access_log=None)

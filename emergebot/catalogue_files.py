@@ -69,6 +69,9 @@ def _column(field: str, path: Path) -> str:
 
 
 def _read_csv(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.EntryError]]:
+    if "\x00" in text:  # the csv module refuses it mid-file
+        line = text[:text.index("\x00")].count("\n") + 1
+        return [], [seed.EntryError(f"{name} line {line}", "-", "not a CSV file (NUL)")]
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     errors = [seed.EntryError(f"{name} row 1", column, "unknown column")
@@ -112,9 +115,11 @@ def _read_yaml(text: str, name: str) -> tuple[list[dict[str, Any]], list[seed.En
     try:
         root = yaml.compose(text, Loader=yaml.BaseLoader)  # every scalar stays text
         data = yaml.load(text, Loader=yaml.BaseLoader)
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else "?"
-        return [], [seed.EntryError(f"{name} line {line}", "-", f"not valid YAML: {error.problem}")]
+    except yaml.YAMLError as error:  # also a reader error (a control character)
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return [], [seed.EntryError(f"{name} line {line}", "-", f"not valid YAML: {problem}")]
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         return [], [seed.EntryError(name, "-", "must be a list of entries")]
     entries, errors = [], []

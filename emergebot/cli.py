@@ -7,11 +7,18 @@ import os
 import sys
 import warnings
 
-from emergebot import db_commands, nlu_commands, resources_commands, staff_commands
+from emergebot import (
+    db_commands,
+    founder_commands,
+    nlu_commands,
+    resources_commands,
+    staff_commands,
+)
 from hubdata.settings import Settings
 
 # Each module adds one command group with a register(groups) function.
-COMMAND_GROUPS = [db_commands, nlu_commands, staff_commands, resources_commands]
+COMMAND_GROUPS = [db_commands, nlu_commands, staff_commands, founder_commands,
+                  resources_commands]
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -46,6 +46,22 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_seed(settings, args.files))
 
 
+async def _prune(settings: Settings) -> dict[str, int]:
+    from hubdata import retention
+    from hubdata.db import opened
+
+    async with opened(settings.database_url) as sessions:
+        return await retention.prune_all(sessions, settings)
+
+
+def cmd_prune(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete what is past its retention limit (the adapter also does it on a schedule)."""
+    counts = asyncio.run(_prune(settings))
+    for place, count in counts.items():
+        print(f"{place}: {count} deleted")
+    return 0
+
+
 def register(groups: argparse._SubParsersAction) -> None:
     """Add ``db`` and its commands."""
     db = groups.add_parser("db", help="the resource database").add_subparsers(
@@ -55,3 +71,9 @@ def register(groups: argparse._SubParsersAction) -> None:
     seed = db.add_parser("seed", help="migrate, then load data/resources/*.yml")
     seed.add_argument("files", nargs="*", type=Path, help="seed files (default: all)")
     seed.set_defaults(func=cmd_seed)
+    prune = db.add_parser("prune", help="delete founders' data past its retention limit "
+                                        "(RETENTION_<KIND>_DAYS)")
+    prune.set_defaults(func=cmd_prune)
+    from emergebot import backup
+
+    backup.register(db)  # backup FILE, restore FILE

@@ -25,7 +25,9 @@ _LINK = re.compile(
     re.IGNORECASE,
 )
 # A phone number: optional +, then at least 8 digits with spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"(?<![\w+(])\(?\+?\(?\d[\d\s().-]{6,}\d(?!\w)")
+# Digits with separators (spaces, dots, brackets, hyphens, dashes, slashes), also glued to a
+# word ("x0712 345 678", "678pls", "0101x12"); eight digits or more make a phone number.
+_PHONE = re.compile(r"(?<![\d+(])\(?\+?\(?\d[\d\s().\-\u2010-\u2015/]{6,}\d(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{6,}")
 
 # The words that introduce a name, per language; what follows is masked (see _name_end).

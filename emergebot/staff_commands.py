@@ -123,8 +123,9 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session: Any) -> int:
         token = await staff.issue_token(session, args.user_id, actor=_actor(), now=utcnow())
         print(token)
-        print(f"sign in at {settings.console_url} with this token; it replaces any earlier one",
-              file=sys.stderr)
+        print(f"sign in at {settings.console_url} with this token: it works once, within "
+              f"{settings.console_token_max_age_days:g} days (CONSOLE_TOKEN_MAX_AGE_DAYS), and "
+              "replaces any earlier one (their console sessions are signed out)", file=sys.stderr)
         return 0
 
     return _run(settings, work)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emergebot import rasa_endpoints
+from hubdata import logs
 from hubdata.settings import PROJECT_ROOT, Settings
 
 READY_TIMEOUT_S = 180.0
@@ -30,10 +31,6 @@ class Child:
     process: subprocess.Popen | None = None
     log: Path | None = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def _venv_bin(name: str) -> str:
-    return str(Path(sys.executable).with_name(name))
 
 
 def _healthy(child: Child) -> bool:
@@ -63,8 +60,12 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
     }
 
 
-def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[Child]:
-    """The processes to start, in order: action servers, Rasa servers, (fake API), adapters."""
+def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
+    """The processes to start, in order: action servers, Rasa servers, (fake API), adapters.
+
+    No command line carries a secret (anyone on the machine can read them): the processes read
+    theirs from the environment of :func:`stack_environment`.
+    """
     python = sys.executable
     endpoints_dir = settings.var_dir / "run"
     children = [
@@ -76,14 +77,16 @@ def plan(settings: Settings, model: Path, token: str, local_chat: bool) -> list[
     ]
     for i, url in enumerate(settings.rasa_urls):
         endpoints = rasa_endpoints.write(settings, i, endpoints_dir)
+        # `rasa run` through nlu/server.py, which takes the token from RASA_TOKEN (see
+        # stack_environment): no command line and no health-check URL carries it.
         children.append(Child(
             _replica("rasa server", i, settings.rasa_replicas),
-            [_venv_bin("rasa"), "run", "--model", str(model),
+            [python, "-m", "nlu.server", "--model", str(model),
              "--endpoints", str(endpoints),
              "--credentials", str(PROJECT_ROOT / "nlu" / "credentials.yml"),
-             "--enable-api", f"--auth-token={token}",  # a token may start with "-"
+             "--enable-api",
              "--interface", settings.rasa_host, "--port", str(settings.rasa_port + i)],
-            f"{url}/status?token={token}",
+            f"{url}/version",  # needs no token; nlu/server.py exits if the model did not load
             f"{url} (HTTP API and channel need the token)"))
     if local_chat:
         children.append(
@@ -124,10 +127,32 @@ def _replica(name: str, index: int, count: int) -> str:
     return name if count == 1 else f"{name} {index + 1}"
 
 
+def rotate_log(path: Path, day: str) -> Path | None:
+    """Move a log's lines to ``<name>-<day>.log`` and start it empty. The child keeps its
+    handle, opened for appending, so it goes on writing at the (new) end. Days past
+    ``RETENTION_LOGS_DAYS`` are deleted by the retention job. Returns the day's file, or None
+    if the log was empty."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    dated = path.with_name(f"{path.stem}-{day}.log")
+    with open(path, "rb") as source, open(dated, "ab") as target:
+        target.write(source.read())
+    os.truncate(path, 0)
+    return dated
+
+
+def _today() -> str:
+    return time.strftime("%Y-%m-%d")
+
+
 def start(child: Child, env: dict[str, str], log_dir: Path) -> None:
-    """Start one child with its output in a log file."""
+    """Start one child with its output in a log file (earlier days rotated out first)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     child.log = log_dir / (child.name.replace(" ", "-") + ".log")
+    if child.log.exists():  # lines of an earlier day (a run that ended) move out first
+        last = time.strftime("%Y-%m-%d", time.localtime(child.log.stat().st_mtime))
+        if last < _today():
+            rotate_log(child.log, last)
     handle = open(child.log, "ab")  # noqa: SIM115 - owned by the child for its life
     child.process = subprocess.Popen(child.command, cwd=PROJECT_ROOT, env=env, stdout=handle,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -198,11 +223,12 @@ def run(settings: Settings) -> int:
         print("no trained model: run `make model` first", file=sys.stderr)
         return 1
     token = settings.rasa_token or secrets.token_urlsafe(24)
+    logs.install(settings, secrets=[token])  # this process's own lines (hubdata/logs.py)
     local_chat = settings.telegram_bot_token is None
     env = stack_environment(settings, token)
     if local_chat:
         env["TELEGRAM_API_URL"] = f"http://127.0.0.1:{settings.fake_telegram_port}/bot"
-    children = plan(settings, model, token, local_chat)
+    children = plan(settings, model, local_chat)
     log_dir = settings.var_dir / "logs"
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
@@ -214,8 +240,14 @@ def run(settings: Settings) -> int:
                                    f"http://127.0.0.1:{settings.fake_telegram_port}"],
                                   cwd=PROJECT_ROOT, env=env, check=False)
             return chat.returncode
+        day = _today()
         while all(c.process is not None and c.process.poll() is None for c in children):
             time.sleep(1.0)
+            if _today() != day:  # past midnight: the day that ended moves out of each log
+                for child in children:
+                    if child.log is not None:
+                        rotate_log(child.log, day)
+                day = _today()
         dead = [c.name for c in children if c.process is not None and c.process.poll() is not None]
         print(f"stopped because {', '.join(dead)} exited; see {log_dir}", file=sys.stderr)
         return 1

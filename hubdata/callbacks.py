@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from hubdata.models import CallbackToken, utcnow
 
 TOKEN_BYTES = 9  # 12 URL-safe characters; Telegram allows 64 bytes of callback data
 LIFETIME = timedelta(days=7)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")  # what secrets.token_urlsafe makes
 
 
 class InvalidCallback(LookupError):
@@ -29,7 +31,7 @@ async def issue(session: AsyncSession, chat_id: int, action: dict[str, Any]) -> 
 
 async def resolve(session: AsyncSession, chat_id: int, token: str) -> dict[str, Any]:
     """Return the action behind ``token``; raise InvalidCallback if it is not valid here."""
-    if not token or len(token) > 24:
+    if not token or len(token) > 24 or not _TOKEN.fullmatch(token):  # forged: not ours
         raise InvalidCallback(token)
     row = await session.get(CallbackToken, token)
     if row is None or row.chat_id != chat_id:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from hubdata import logs
 from hubdata.models import Base
 
 SessionFactory = sessionmaker  # typed alias for readability in signatures
@@ -30,7 +31,10 @@ def make_engine(url: str) -> AsyncEngine:
     aiosqlite files is no pool: every transaction would open the file, start a worker thread
     and set the pragmas again (the benchmark measured that as the adapter's main cost).
     """
-    kwargs: dict = {"future": True, "pool_pre_ping": True}
+    # A failed statement's error (logged with its traceback) would show its parameters: what
+    # founders wrote, their names. Shown only when logs may hold personal data (hubdata/logs.py).
+    kwargs: dict = {"future": True, "pool_pre_ping": True,
+                    "hide_parameters": not logs.shows_personal_data()}
     parsed = make_url(url)
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
@@ -130,6 +134,16 @@ async def create_schema(engine: AsyncEngine) -> None:
     """Create every table that does not exist yet."""
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[sessionmaker]:
+    """An engine for one command's life: its session factory, disposed of at the end."""
+    engine = make_engine(url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

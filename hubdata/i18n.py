@@ -18,6 +18,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
+from hubdata.logs import personal
 from hubdata.settings import DEFAULT_LANGUAGE, PROJECT_ROOT, SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Catalogs:
             try:
                 return geo.area_name(str(value), lang)
             except KeyError:  # not a code (an NLU model that does not normalise): as given
-                logger.warning("%r is not an area code; shown as given", value)
+                logger.warning("%r is not an area code; shown as given", personal(value))
                 return str(value)
         if name in _CODE_PARAMS:
             msgid = f"{name}.{value}"

@@ -131,6 +131,9 @@ class Founder(Base):
     pending_report_id = Column(String(120), nullable=True)
     pending_report_at = Column(DateTime(timezone=True), nullable=True)
     report_limit_noticed_at = Column(DateTime(timezone=True), nullable=True)
+    muted_at = Column(DateTime(timezone=True), nullable=True)  # by staff: messages not answered
+    muted_by = Column(BigInteger, nullable=True)
+    mute_noticed_at = Column(DateTime(timezone=True), nullable=True)  # told once while muted
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -140,13 +143,18 @@ class IncomingUpdate(Base):
 
     __tablename__ = "incoming_updates"
 
+    # Telegram's update ids are per bot and repeat (a new token, a week without updates, a
+    # restored backup): an id is a duplicate only for the same bot within DEDUP_WINDOW.
+    bot_id = Column(BigInteger, primary_key=True, autoincrement=False, default=0,
+                    server_default="0")
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     chat_id = Column(BigInteger, nullable=True, index=True)
-    payload = Column(JSON, nullable=False)
+    payload = Column(JSON, nullable=True)  # dropped once the update is done
+    fingerprint = Column(String(32), nullable=True)  # tells a resent update from a reused id
     status = Column(String(10), nullable=False, default="pending", index=True)
     attempts = Column(Integer, nullable=False, default=0)
     error = Column(String(300), nullable=True)
-    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     retry_at = Column(DateTime(timezone=True), nullable=True)
     finished_at = Column(DateTime(timezone=True), nullable=True)
 
@@ -348,6 +356,8 @@ class BotReply(Base):
 
     __tablename__ = "bot_replies"
 
+    bot_id = Column(BigInteger, primary_key=True, autoincrement=False, default=0,
+                    server_default="0")
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     seq = Column(Integer, primary_key=True, autoincrement=False)
     chat_id = Column(BigInteger, nullable=False)

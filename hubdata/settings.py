@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubdata.retention_policy import RetentionPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru", "zh", "pt")
 DEFAULT_LANGUAGE = "en"
@@ -72,7 +74,9 @@ class Settings:
 
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org/bot"
-    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'emergebot.db'}"
+    # A PostgreSQL URL carries its password: kept out of repr like the other secrets.
+    database_url: str = field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'emergebot.db'}", repr=False)
     tracker_store_db: str = str(PROJECT_ROOT / "var" / "tracker.db")
     staff_chat_id: int | None = None
     rasa_host: str = "127.0.0.1"
@@ -97,6 +101,11 @@ class Settings:
     desk_reopen_window_h: float = 72.0  # asking again within this reopens the last ticket
     console_host: str = "127.0.0.1"
     console_port: int = 8090
+    ops_host: str = "127.0.0.1"  # the adapter's /health, /ready, /metrics (bot/ops.py)
+    ops_port: int = 8095  # first adapter replica; the next ones use the following ports
+    console_token_max_age_days: float = 7.0  # an unused sign-in token expires after this
+    console_login_attempts: int = 10  # sign-in tries per client address within the window
+    console_login_window_s: float = 600.0
     # Production layout (issue 5): PostgreSQL tracker store, Redis lock store, replicas, webhook.
     tracker_store_url: str | None = field(default=None, repr=False)  # postgresql://... if set
     redis_url: str | None = field(default=None, repr=False)
@@ -112,6 +121,11 @@ class Settings:
     rate_chat_per_s: float = 1.0
     rate_chat_burst: int = 3
     rate_group_per_min: float = 20.0
+    # Phone numbers, e-mail addresses, founders' words in log lines (hubdata/logs.py): debug only
+    log_personal_data: bool = False
+    flood_messages_per_min: int = 20  # a founder's messages a minute; beyond: dropped, told once
+    # How long founders' data is kept (README, "Founders' data"): hubdata.retention.
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +168,14 @@ class Settings:
                                                default.desk_reopen_window_h)),
             console_host=env.get("CONSOLE_HOST", default.console_host),
             console_port=int(env.get("CONSOLE_PORT", default.console_port)),
+            ops_host=env.get("OPS_HOST", default.ops_host),
+            ops_port=int(env.get("OPS_PORT", default.ops_port)),
+            console_token_max_age_days=float(env.get("CONSOLE_TOKEN_MAX_AGE_DAYS",
+                                                     default.console_token_max_age_days)),
+            console_login_attempts=int(env.get("CONSOLE_LOGIN_ATTEMPTS",
+                                               default.console_login_attempts)),
+            console_login_window_s=float(env.get("CONSOLE_LOGIN_WINDOW_S",
+                                                 default.console_login_window_s)),
             tracker_store_url=env.get("TRACKER_STORE_URL") or None,
             redis_url=env.get("REDIS_URL") or None,
             rasa_replicas=int(env.get("RASA_REPLICAS", default.rasa_replicas)),
@@ -168,6 +190,11 @@ class Settings:
             rate_chat_per_s=float(env.get("RATE_CHAT_PER_S", default.rate_chat_per_s)),
             rate_chat_burst=int(env.get("RATE_CHAT_BURST", default.rate_chat_burst)),
             rate_group_per_min=float(env.get("RATE_GROUP_PER_MIN", default.rate_group_per_min)),
+            log_personal_data=(env.get("EMERGEBOT_LOG_PERSONAL_DATA") or "").strip().lower()
+            in {"1", "true", "yes", "on"},
+            flood_messages_per_min=int(env.get("FLOOD_MESSAGES_PER_MIN",
+                                               default.flood_messages_per_min)),
+            retention=RetentionPolicy.from_env(env),
         )
 
     @property

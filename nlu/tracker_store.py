@@ -89,3 +89,21 @@ class SingleWriterSQLTrackerStore(SQLTrackerStore):
         else:
             stored.extend(rows)
         self._sessions.move_to_end(tracker.sender_id)
+
+
+def forget_conversation(store: Any, sender_id: str) -> int:
+    """Delete a conversation from Rasa's tracker store, and from what the store remembers of
+    it; return how many events were stored. Rasa's HTTP API has no way to do this."""
+    store = getattr(store, "_tracker_store", store)  # Rasa may wrap the store
+    deleted = 0
+    if isinstance(store, SQLTrackerStore):
+        with store.session_scope() as session:
+            deleted = session.query(store.SQLEvent).filter(
+                store.SQLEvent.sender_id == sender_id).delete(synchronize_session=False)
+            session.commit()
+    elif isinstance(getattr(store, "store", None), dict):  # the in-memory store
+        deleted = 1 if store.store.pop(sender_id, None) is not None else 0
+    sessions = getattr(store, "_sessions", None)
+    if isinstance(sessions, dict):
+        sessions.pop(sender_id, None)
+    return int(deleted)

@@ -96,7 +96,8 @@ def test_every_message_renders_with_localised_parameters(lang: str) -> None:
               "ticket": 12, "priority": "high", "ticket_status": "claimed", "name": "Amina",
               "rating": 5, "text": "Hello", "minutes": 15, "founder": 4242,
               "year": "2021", "days": "85 days", "title": "WSIS Forum", "number": 2,
-              "first": "2026-W42", "last": "2026-W49", "weeks": 8}
+              "first": "2026-W42", "last": "2026-W49", "weeks": 8,
+              "conversation_days": 180, "ticket_days": 365}
     for msgid in ids(load("en")):
         text = catalogs.render(lang, msgid, params)
         assert "{" not in text, f"{lang}: {msgid} left a placeholder: {text}"

@@ -8,6 +8,8 @@ import contextlib
 import signal
 
 from bot.fake_telegram.server import FakeTelegram
+from hubdata import logs
+from hubdata.settings import Settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +44,9 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point."""
-    asyncio.run(serve(parse_args(argv)))
+    args = parse_args(argv)
+    logs.install(Settings.from_env(), secrets=[args.token] if args.token else [])
+    asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

@@ -148,6 +148,34 @@ def send_message(state: FakeState, params: JSON) -> JSON:
     return snapshot(message)
 
 
+def send_document(state: FakeState, params: JSON) -> JSON:
+    """sendDocument: an uploaded file (multipart), with an optional caption; the file's bytes
+    are kept on the record (``BotMessage.document``) for tests to read."""
+    chat_id = chat_id_param(params)
+    state.check_chat(chat_id)
+    upload = params.get("document")
+    if not isinstance(upload, dict) or "content" not in upload:
+        raise ApiError.bad_request("there is no document in the request")
+    if not upload["size"]:
+        raise ApiError.bad_request("file must be non-empty")
+    message: JSON = {
+        "message_id": state.next_message_id(chat_id),
+        "from": state.bot_user,
+        "chat": state.chat(chat_id),
+        "date": int(time.time()),
+        "document": {"file_id": f"doc-{chat_id}-{time.time_ns()}",
+                     "file_unique_id": f"u{time.time_ns()}",
+                     "file_name": upload.get("filename") or "document",
+                     "file_size": int(upload["size"])},
+    }
+    caption = str(params.get("caption") or "")
+    if caption:
+        message["caption"] = caption
+    record = state.store_bot_message(message, caption, params.get("parse_mode") or None, None)
+    record.document = bytes(upload["content"])
+    return snapshot(message)
+
+
 def _reply_target(state: FakeState, chat_id: int, params: JSON) -> JSON | None:
     reply = json_param(params, "reply_parameters") or {}
     if not isinstance(reply, dict):
@@ -304,6 +332,7 @@ HANDLERS: dict[str, Callable[[FakeState, JSON], Any]] = {
     "getme": lambda state, params: dict(state.bot_user),
     "getupdates": get_updates,
     "sendmessage": send_message,
+    "senddocument": send_document,
     "editmessagetext": edit_message_text,
     "editmessagereplymarkup": edit_message_reply_markup,
     "deletemessage": delete_message,

@@ -98,6 +98,7 @@ class BotMessage:
         received_at: ``time.monotonic()`` when the fake received the sendMessage call.
         in_reply_to_update_id: The latest user update in that chat at that moment.
         update_queued_at: When that update was queued (``time.monotonic()``).
+        document: The uploaded file of a sendDocument.
     """
 
     chat_id: int
@@ -112,6 +113,7 @@ class BotMessage:
     seq: int
     edit_count: int = 0
     deleted: bool = False
+    document: bytes | None = None  # sendDocument: the file's content
 
     @property
     def text(self) -> str:

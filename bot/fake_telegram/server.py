@@ -155,7 +155,7 @@ async def _read_params(request: web.Request) -> JSON:
     for key, value in form.items():
         if isinstance(value, web.FileField):
             data = value.file.read()
-            params[key] = {"filename": value.filename, "size": len(data)}
+            params[key] = {"filename": value.filename, "size": len(data), "content": data}
         else:
             params[key] = value
     return params

@@ -10,8 +10,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import render
-from bot.conversation import founder_turn, language_of
-from bot.handlers import reporting, staff
+from bot.conversation import founder_turn, language_of, say
+from bot.handlers import privacy, reporting, staff
 from bot.handlers.commands import language_reply, profile_reply, send_reply, set_language
 from bot.resources import BotContext
 from hubdata import callbacks, founders, geo
@@ -40,7 +40,10 @@ async def handle_button(update: Update, context: BotContext) -> None:
     if action.get("kind") in ("desk", "desk_rate"):  # the staff desk answers the query itself
         await staff.handle_desk_button(update, context, action)
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest as error:  # "query is too old": handled late (a retry); act anyway
+        logger.info("button press answered too late: %s", error)
     await run_action(update, context, action)
 
 
@@ -63,6 +66,10 @@ async def run_action(update: Update, context: BotContext, action: dict[str, Any]
         await set_profile(update, context, {str(action["field"]): action.get("value")})
     elif kind == "profile_clear":
         await set_profile(update, context, {f: None for f in founders.PROFILE_FIELDS})
+    elif kind == "forget":
+        await privacy.confirm_forget(update, context, str(action.get("at") or ""))
+    elif kind == "forget_cancel":
+        await say(context, update, "forget.cancelled")
     elif kind == "report":
         await reporting.offer_reasons(update, context, str(action.get("resource_id")))
     elif kind == "report_reason":

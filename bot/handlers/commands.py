@@ -8,7 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
 from bot import render
-from bot.conversation import deliver, founder_turn, language_of, say
+from bot.conversation import founder_turn, language_of, say, send_reply
+from bot.handlers import privacy
 from bot.resources import BotContext
 from hubdata import founders, geo, lexicon
 from hubdata.catalog import INTENT_TOPICS
@@ -33,19 +34,12 @@ def topic_reply(context: BotContext, lang: str, msgid: str) -> render.Reply:
     )
 
 
-async def send_reply(context: BotContext, update: Update, reply: render.Reply) -> None:
-    """Send a rendered reply with its buttons to the update's chat."""
-    chat = update.effective_chat
-    assert chat is not None
-    async with transaction(context.sessions) as session:
-        markup = await render.keyboard(session, chat.id, reply)
-    await deliver(context, chat.id, reply.text, markup)
-
-
 async def start(update: Update, context: BotContext) -> None:
-    """Welcome the founder and show the topics."""
+    """Welcome the founder, say in short what is kept about them, and show the topics."""
     lang = await language_of(context, update)
-    await send_reply(context, update, topic_reply(context, lang, "start"))
+    reply = topic_reply(context, lang, "start")
+    reply.text += "\n\n" + render.html.escape(context.catalogs.render(lang, "privacy.short"))
+    await send_reply(context, update, reply)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -155,5 +149,6 @@ COMMAND_HANDLERS = {
     "language": language_command,
     "profile": profile_command,
     "human": human_command,
+    **privacy.COMMAND_HANDLERS,
 }
 COMMANDS = tuple(COMMAND_HANDLERS)

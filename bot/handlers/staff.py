@@ -18,7 +18,7 @@ from bot.conversation import deliver, language_of, say
 from bot.desk import Done, run
 from bot.resources import BotContext
 from hubdata.db import transaction
-from hubdata.desk import cards, conversation, guard, queries, staff, tickets
+from hubdata.desk import cards, conversation, guard, moderation, queries, staff, tickets
 from hubdata.desk.results import TELEGRAM, Actor
 from hubdata.models import utcnow
 
@@ -143,6 +143,28 @@ async def open_command(update: Update, context: BotContext) -> None:
     await tell(context, update, done)
 
 
+async def _set_muted(update: Update, context: BotContext, muted: bool) -> None:
+    founder, _ = numbered(command_text(update))
+    actor = actor_of(update)
+    if founder is None:
+        await say(context, update, "desk.usage_mute",
+                  await staff_language(context, actor.user_id))
+        return
+    done = await run(context, lambda session: moderation.set_muted(
+        session, actor, founder, muted, now=utcnow()))
+    await tell(context, update, done)
+
+
+async def mute_command(update: Update, context: BotContext) -> None:
+    """/mute founder_id: stop answering a founder who abuses the bot (they are told once)."""
+    await _set_muted(update, context, True)
+
+
+async def unmute_command(update: Update, context: BotContext) -> None:
+    """/unmute founder_id: answer the founder again."""
+    await _set_muted(update, context, False)
+
+
 async def handle_staff_text(update: Update, context: BotContext) -> bool:
     """Staff's private text goes to the founder of their current ticket, never to Rasa.
 
@@ -252,5 +274,7 @@ COMMAND_HANDLERS = {
     "note": note_command,
     "resolve": resolve_command,
     "open": open_command,
+    "mute": mute_command,
+    "unmute": unmute_command,
 }
 STAFF_COMMANDS = tuple(COMMAND_HANDLERS)

@@ -42,7 +42,8 @@ async def staff_and_ticket(
         return None, None, refuse(session, actor, action, "desk.not_staff", now=now,
                                   ticket_id=ticket_id)
     lang = staff.interface_language(member)
-    ticket = None if ticket_id is None else await session.get(Ticket, ticket_id)
+    in_range = ticket_id is not None and 0 < ticket_id < 2**31  # tickets.id is an INTEGER
+    ticket = await session.get(Ticket, ticket_id) if in_range else None
     if ticket is None:
         return member, None, refuse(session, actor, action, "desk.no_such_ticket", now=now,
                                     ticket_id=None, lang=lang, ticket=ticket_id or "?")

@@ -1,6 +1,8 @@
 """The staff registry: who may see and act on tickets, the languages they speak, console tokens.
 
 Console tokens are random; only their SHA-256 is stored, so a copy of the database cannot sign in.
+A token signs in once, within its maximum age; issuing a new one ends the member's console
+sessions.
 """
 
 from __future__ import annotations
@@ -8,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.desk import audit
+from hubdata.desk.clock import aware
 from hubdata.desk.results import Actor
-from hubdata.models import Staff
+from hubdata.models import ConsoleSession, Staff
 from hubdata.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 TOKEN_PREFIX = "emd_"
@@ -136,13 +139,15 @@ async def speakers_of(session: AsyncSession, language: str) -> list[Staff]:
 
 
 async def issue_token(session: AsyncSession, user_id: int, *, actor: Actor, now: datetime) -> str:
-    """Issue a new console token for an active member (the old one stops working)."""
+    """Issue a new console token for an active member: the old one stops working and the
+    member's open console sessions end."""
     member = await active(session, user_id)
     if member is None:
         raise StaffError(f"no active staff member {user_id}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
     member.token_hash = token_hash(token)
     member.token_issued_at = now
+    await session.execute(delete(ConsoleSession).where(ConsoleSession.staff_id == user_id))
     audit.record(session, actor, "staff_token", now=now, staff_id=user_id)
     return token
 
@@ -153,3 +158,18 @@ async def by_token(session: AsyncSession, token: str) -> Staff | None:
         return None
     query = select(Staff).where(Staff.token_hash == token_hash(token), Staff.active.is_(True))
     return (await session.execute(query)).scalars().first()
+
+
+async def redeem_token(session: AsyncSession, token: str, *, now: datetime, max_age: timedelta
+                       ) -> Staff | None:
+    """Consume a console token to sign in: the active member holding it, or None if it is
+    unknown, older than ``max_age`` or already used (also by a concurrent sign-in)."""
+    member = await by_token(session, token)
+    if member is None or member.token_issued_at is None:
+        return None
+    if aware(member.token_issued_at) + max_age < now:
+        return None
+    used = await session.execute(
+        update(Staff).where(Staff.user_id == member.user_id,
+                            Staff.token_hash == token_hash(token)).values(token_hash=None))
+    return member if used.rowcount == 1 else None  # type: ignore[attr-defined]

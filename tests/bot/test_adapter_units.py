@@ -178,7 +178,7 @@ async def test_send_and_mark_marks_what_went_out_when_a_later_reply_fails(sessio
                 raise NetworkError("connection reset")
             sent.append(text)
 
-    context = SimpleNamespace(bot=Bot(), sessions=sessions)
+    context = SimpleNamespace(bot=Bot(), bot_id=0, sessions=sessions)
     async with transaction(sessions) as session:
         await bot_replies.store(session, 9, 100, [("one", None), ("boom", None), ("three", None)])
     with pytest.raises(NetworkError):

@@ -42,7 +42,8 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_recorded(
         assert "wrong secret token" in caplog.text
         assert application.update_queue.empty()
         async with transaction(sessions) as session:
-            assert await inbox.status_of(session, 1) is None
+            assert await inbox.status_of(
+                session, 1, bot_id=inbox.bot_id_from_token(application.bot.token)) is None
     finally:
         await client.close()
 
@@ -53,11 +54,12 @@ async def test_an_update_is_recorded_before_200_and_a_duplicate_is_queued_once(
     client, application = await client_for(sessions)
     try:
         headers = {SECRET_HEADER: SECRET}
+        bot_id = inbox.bot_id_from_token(application.bot.token)  # as the processor keys it
         assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
         async with transaction(sessions) as session:
-            assert await inbox.status_of(session, 5) == inbox.PENDING
+            assert await inbox.status_of(session, 5, bot_id=bot_id) == inbox.PENDING
         async with transaction(sessions) as session:
-            await inbox.finish(session, 5, inbox.DONE)
+            await inbox.finish(session, 5, inbox.DONE, bot_id=bot_id)
         assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
         assert application.update_queue.qsize() == 1
     finally:

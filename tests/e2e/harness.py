@@ -209,6 +209,7 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> Stack:
         "RASA_PORT": str(free_port_range(3)),
         "ACTION_PORT": str(free_port_range(3)),
         "WEBHOOK_PORT": str(free_port_range(4)),
+        "OPS_PORT": str(free_port_range(3)),  # the adapters' /health, /ready, /metrics
         "RASA_TOKEN": secrets.token_urlsafe(16),
         "TELEGRAM_API_URL": fake_thread.fake.base_url,
         "RETRY_INTERVAL_S": "1",
@@ -228,7 +229,7 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> Stack:
         os.environ.update(saved)
     stack = Stack(tmp=tmp, env=supervisor.stack_environment(settings, env["RASA_TOKEN"]) | env,
                   settings=settings, fake_thread=fake_thread)
-    stack.children = supervisor.plan(settings, model, env["RASA_TOKEN"], local_chat=False)
+    stack.children = supervisor.plan(settings, model, local_chat=False)
     started = time.monotonic()
     try:
         supervisor.start_all(stack.children, stack.env, tmp / "logs")

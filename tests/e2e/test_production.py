@@ -73,6 +73,19 @@ def test_the_layout_runs_every_replica(prod: Stack) -> None:
     assert prod.is_message(results["text"], "en", "results.found"), results["text"]
 
 
+def test_forget_erases_everything_on_postgresql_and_redis(prod: Stack) -> None:
+    """/forget with PostgreSQL (both databases), two Rasa replicas and Redis: every table and
+    every Redis key scanned afterwards holds neither the founder's id nor their words."""
+    import random
+
+    from tests.e2e.erasure import leave_data_then_forget
+
+    founder = random.randrange(7_000_000_000, 7_999_999_999)
+    scanned = leave_data_then_forget(prod, founder)
+    print(f"rows and keys scanned after the erasure: {scanned}")
+    assert scanned["bot"] > 50 and scanned["tracker"] > 0 and scanned["redis_keys"] > 0
+
+
 def test_killing_a_rasa_replica_mid_traffic_loses_and_doubles_nothing(prod: Stack) -> None:
     chats = list(range(60_001, 60_021))
     turns = ["hello", "thank you", "hi again", "thanks a lot"]
@@ -170,3 +183,4 @@ def test_postgresql_going_away_and_coming_back(prod: Stack) -> None:
     if not prod.is_message(texts[0], "en", "greet"):
         texts += [m["text"] for m in prod.replies(chat, count=1, timeout=60)]
     assert prod.is_message(texts[-1], "en", "greet"), texts
+

@@ -111,7 +111,7 @@ def rasa(tmp: Path, shipped: Path) -> Iterator[RasaServer]:
     env = {**cli_env(var_dir), "RASA_PORT": str(_free_port()), "RASA_TOKEN": TOKEN,
            "ACTION_PORT": str(_free_port())}
     settings = Settings.from_env(env)
-    child = next(c for c in supervisor.plan(settings, shipped, TOKEN, local_chat=False)
+    child = next(c for c in supervisor.plan(settings, shipped, local_chat=False)
                  if c.name.startswith("rasa server"))
     supervisor.start(child, supervisor.stack_environment(settings, TOKEN) | env, var_dir / "logs")
     try:

@@ -62,7 +62,7 @@ async def test_status_of_unknown_update(sessions: sessionmaker) -> None:
 
 async def set_times(sessions: sessionmaker, update_id: int, **times: datetime) -> None:
     async with transaction(sessions) as session:
-        row = await session.get(IncomingUpdate, update_id)
+        row = await session.get(IncomingUpdate, (0, update_id))
         assert row is not None
         for name, value in times.items():
             setattr(row, name, value)
@@ -77,14 +77,14 @@ async def test_finish_sets_finished_at_and_error(sessions: sessionmaker) -> None
     await attempt_and_finish(sessions, 102, updates.RETRY, "x" * 500)
     async with transaction(sessions) as session:
         assert await updates.unfinished(session) == []  # not due yet
-        row = await session.get(IncomingUpdate, 102)
+        row = await session.get(IncomingUpdate, (0, 102))
         assert row is not None
         assert row.status == updates.RETRY and row.attempts == 1
         assert row.finished_at is None
         assert row.error == "x" * 300
     await attempt_and_finish(sessions, 102, updates.DONE)
     async with transaction(sessions) as session:
-        row = await session.get(IncomingUpdate, 102)
+        row = await session.get(IncomingUpdate, (0, 102))
         assert row is not None and row.status == updates.DONE
         assert row.finished_at is not None and row.error is None
 
@@ -100,7 +100,7 @@ async def test_retry_waits_longer_each_time_up_to_a_cap(sessions: sessionmaker) 
             await updates.finish(session, 103, updates.RETRY, "rasa down", retry_interval_s=10)
         after = utcnow()
         async with transaction(sessions) as session:
-            row = await session.get(IncomingUpdate, 103)
+            row = await session.get(IncomingUpdate, (0, 103))
             assert row is not None and row.status == updates.RETRY
             retry_at = aware(row.retry_at)
         low = (retry_at - after).total_seconds()
@@ -135,7 +135,7 @@ async def test_start_attempt_marks_in_flight(sessions: sessionmaker) -> None:
         await updates.start_attempt(session, 999)  # unknown: ignored
     assert await status(sessions, 105) == updates.PENDING
     async with transaction(sessions) as session:
-        row = await session.get(IncomingUpdate, 105)
+        row = await session.get(IncomingUpdate, (0, 105))
         assert row is not None and row.attempts == 2
 
 
@@ -168,7 +168,8 @@ async def test_record_attempt_counts_attempts_and_drops_done_duplicates(
     sessions: sessionmaker,
 ) -> None:
     """One INSERT records a new update as its first attempt; a crash or retry left it
-    pending, so it comes back as the next attempt; once done it is a duplicate."""
+    pending, so it comes back as the next attempt; once done it is a duplicate, and its
+    payload (the founder's message) is gone."""
     async def attempt() -> int | None:
         async with transaction(sessions) as session:
             return await updates.record_attempt(session, 300, 7, dict(PAYLOAD))
@@ -180,7 +181,72 @@ async def test_record_attempt_counts_attempts_and_drops_done_duplicates(
         await updates.finish(session, 300, updates.DONE)
     assert await attempt() is None
     async with transaction(sessions) as session:
-        row = await session.get(IncomingUpdate, 300)
+        row = await session.get(IncomingUpdate, (0, 300))
         assert (row.status, row.attempts, row.chat_id, row.payload) == (
-            updates.DONE, 2, 7, PAYLOAD)
+            updates.DONE, 2, 7, None)
         assert row.finished_at is not None and row.error is None
+
+
+async def test_a_reused_id_after_the_window_is_a_new_message(sessions: sessionmaker) -> None:
+    """Telegram's ids restart (a new token, a quiet week, a restored backup): an id last seen
+    before the deduplication window is answered as new, with no stored reply of the old one."""
+    from hubdata import replies
+
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 400, 7, dict(PAYLOAD)) == 1
+        await replies.store(session, 400, 7, [("old answer", None)])
+        await updates.finish(session, 400, updates.DONE)
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 400, 7, dict(PAYLOAD)) is None  # resent
+    await set_times(sessions, 400, received_at=utcnow() - updates.DEDUP_WINDOW
+                    - timedelta(minutes=1))
+    later = {"update_id": 400, "message": {"text": "a new question"}}
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 400, 7, later) == 1
+        assert await replies.for_update(session, 400) == []
+        row = await session.get(IncomingUpdate, (0, 400))
+        assert (row.status, row.payload, row.finished_at) == (updates.PENDING, later, None)
+
+
+async def test_a_reused_id_with_other_content_is_a_new_message(sessions: sessionmaker) -> None:
+    """A second local run whose fake Bot API starts its ids at 1 again: same id, another
+    message, within the window. It is new; the same update resent is still a duplicate."""
+    first = {"update_id": 1, "message": {"message_id": 1, "date": 1, "text": "hello"}}
+    second = {"update_id": 1, "message": {"message_id": 1, "date": 99, "text": "hello"}}
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 1, 7, first) == 1
+        await updates.finish(session, 1, updates.DONE)
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 1, 7, dict(first)) is None
+        assert await updates.record_attempt(session, 1, 7, second) == 1
+        await updates.finish(session, 1, updates.DONE)
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 1, 7, dict(second)) is None
+
+
+async def test_update_ids_are_per_bot(sessions: sessionmaker) -> None:
+    """Two bots (a new token) may send the same id: neither is the other's duplicate."""
+    assert updates.bot_id_from_token("123456:abc-DEF") == 123456
+    assert updates.bot_id_from_token("not-a-token") == 0
+    async with transaction(sessions) as session:
+        assert await updates.record_attempt(session, 500, 7, PAYLOAD, bot_id=1) == 1
+        await updates.finish(session, 500, updates.DONE, bot_id=1)
+        assert await updates.record_attempt(session, 500, 7, PAYLOAD, bot_id=2) == 1
+        assert await updates.status_of(session, 500, bot_id=1) == updates.DONE
+        assert await updates.status_of(session, 500, bot_id=2) == updates.PENDING
+        assert await updates.status_of(session, 500) is None
+
+
+async def test_unfinished_updates_are_this_bots_and_unkeyed_ones_are_adopted(
+    sessions: sessionmaker,
+) -> None:
+    """An earlier token's updates cannot be answered by this bot; rows from before updates
+    were keyed by bot (bot id 0) are taken over, unless this bot has the same id already."""
+    async with transaction(sessions) as session:
+        for bot_id, update_id in ((0, 600), (0, 601), (5, 601), (9, 602)):
+            await updates.record(session, update_id, 7, {"update_id": update_id}, bot_id=bot_id)
+    async with transaction(sessions) as session:
+        assert await updates.adopt(session, 5) == 1  # 601 is taken under bot 5
+        assert [u.update_id for u in await updates.unfinished(session, bot_id=5)] == [600, 601]
+        assert [u.update_id for u in await updates.unfinished(session, bot_id=9)] == [602]
+        assert [u.update_id for u in await updates.unfinished(session)] == [601]
