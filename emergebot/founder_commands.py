@@ -12,14 +12,11 @@ from hubdata.settings import Settings
 
 
 async def _export(settings: Settings, user_id: int) -> str:
-    from hubdata import privacy, retention
-    from hubdata.db import opened, transaction
+    from hubdata import privacy
+    from hubdata.db import opened
 
-    async with opened(settings.database_url) as sessions, transaction(sessions) as session:
-        data = await privacy.export(session, user_id)
-    data["conversation"] = await asyncio.to_thread(
-        privacy.tracker_events, retention.tracker_store_url(settings), str(user_id))
-    return privacy.as_json(data)
+    async with opened(settings.database_url) as sessions:
+        return await privacy.export_document(sessions, settings, user_id)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

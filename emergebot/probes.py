@@ -21,7 +21,8 @@ class Probe:
     metrics: str | None = None
 
 
-def _replica(name: str, index: int, count: int) -> str:
+def replica_name(name: str, index: int, count: int) -> str:
+    """A process's name, numbered when it runs as several replicas."""
     return name if count == 1 else f"{name} {index + 1}"
 
 
@@ -31,10 +32,10 @@ def probes(settings: Settings, balancer: bool | None = None) -> list[Probe]:
     out = []
     for i in range(settings.action_replicas):
         base = f"http://{settings.action_host}:{settings.action_port + i}"
-        out.append(Probe(_replica("action server", i, settings.action_replicas),
+        out.append(Probe(replica_name("action server", i, settings.action_replicas),
                          f"{base}/health", f"{base}/ready"))
     for i, base in enumerate(settings.rasa_urls):
-        out.append(Probe(_replica("rasa server", i, settings.rasa_replicas),
+        out.append(Probe(replica_name("rasa server", i, settings.rasa_replicas),
                          f"{base}/version", f"{base}{RASA_READY_PATH}"))
     out.append(Probe("staff console", f"{settings.console_url}health",
                      f"{settings.console_url}ready"))
@@ -45,6 +46,6 @@ def probes(settings: Settings, balancer: bool | None = None) -> list[Probe]:
         out.append(Probe("webhook balancer", f"{base}/health", f"{base}/ready"))
     for i in range(settings.adapter_replicas):
         base = f"http://{settings.ops_host}:{settings.ops_port + i}"
-        out.append(Probe(_replica("telegram adapter", i, settings.adapter_replicas),
+        out.append(Probe(replica_name("telegram adapter", i, settings.adapter_replicas),
                          f"{base}/health", f"{base}/ready", f"{base}/metrics"))
     return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emergebot import rasa_endpoints
+from emergebot.probes import replica_name
 from hubdata import logs
 from hubdata.settings import PROJECT_ROOT, Settings
 
@@ -69,7 +70,7 @@ def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
     python = sys.executable
     endpoints_dir = settings.var_dir / "run"
     children = [
-        Child(_replica("action server", i, settings.action_replicas),
+        Child(replica_name("action server", i, settings.action_replicas),
               [python, "-m", "actions.server", "--port", str(settings.action_port + i)],
               f"http://{settings.action_host}:{settings.action_port + i}/health",
               f"http://{settings.action_host}:{settings.action_port + i}/webhook")
@@ -80,7 +81,7 @@ def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
         # `rasa run` through nlu/server.py, which takes the token from RASA_TOKEN (see
         # stack_environment): no command line and no health-check URL carries it.
         children.append(Child(
-            _replica("rasa server", i, settings.rasa_replicas),
+            replica_name("rasa server", i, settings.rasa_replicas),
             [python, "-m", "nlu.server", "--model", str(model),
              "--endpoints", str(endpoints),
              "--credentials", str(PROJECT_ROOT / "nlu" / "credentials.yml"),
@@ -111,7 +112,7 @@ def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
             f"http://{settings.webhook_host}:{settings.webhook_port}/health",
             f"http://{settings.webhook_host}:{settings.webhook_port}/telegram"))
     for i in range(settings.adapter_replicas):
-        name = _replica("telegram adapter", i, settings.adapter_replicas)
+        name = replica_name("telegram adapter", i, settings.adapter_replicas)
         if webhook:
             port = settings.webhook_port + 1 + i
             children.append(Child(name, [python, "-m", "bot", "--replica", str(i)],
@@ -121,10 +122,6 @@ def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
             children.append(Child(name, [python, "-m", "bot", "--replica", str(i)], None,
                                   f"Telegram by polling {api_url}<token>"))
     return children
-
-
-def _replica(name: str, index: int, count: int) -> str:
-    return name if count == 1 else f"{name} {index + 1}"
 
 
 def rotate_log(path: Path, day: str) -> Path | None:

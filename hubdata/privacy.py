@@ -110,6 +110,17 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, Any]:
     return data
 
 
+async def export_document(sessions: sessionmaker, settings: Settings, user_id: int) -> str:
+    """Everything kept about the founder, as the JSON document /mydata sends: this
+    database's rows by table and, under ``conversation``, their events in Rasa's tracker
+    store."""
+    async with transaction(sessions) as session:
+        data = await export(session, user_id)
+    data["conversation"] = await asyncio.to_thread(
+        tracker_events, retention.tracker_store_url(settings), str(user_id))
+    return as_json(data)
+
+
 def _closing_notes(ticket: Ticket, settings: Settings) -> list[Any]:
     """Tell staff that an open ticket was closed and erased, and blank its group card."""
     if settings.staff_chat_id is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from datetime import datetime, timedelta, timezone
@@ -12,8 +11,7 @@ from telegram import Update
 from bot import render
 from bot.conversation import language_of, say, send_reply
 from bot.resources import BotContext
-from hubdata import privacy, retention
-from hubdata.db import transaction
+from hubdata import privacy
 from hubdata.desk.results import Actor
 from hubdata.models import utcnow
 
@@ -39,11 +37,8 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     if user is None or chat is None:
         return
     lang = await language_of(context, update)
-    async with transaction(context.sessions) as session:
-        data = await privacy.export(session, user.id)
-    url = retention.tracker_store_url(context.resources.settings)
-    data["conversation"] = await asyncio.to_thread(privacy.tracker_events, url, str(user.id))
-    document = io.BytesIO(privacy.as_json(data).encode("utf-8"))
+    text = await privacy.export_document(context.sessions, context.resources.settings, user.id)
+    document = io.BytesIO(text.encode("utf-8"))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     await context.bot.send_document(
         chat.id, document, filename=f"mydata-{stamp}.json",
