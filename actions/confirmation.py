@@ -1,4 +1,4 @@
-"""Yes and no, read against the question the bot asked last."""
+"""Yes and no, read against the question the bot asked last (a person, or which topic)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from actions.base import DatabaseAction, say
 from actions.choices import topic_buttons
 from actions.escalation import escalate
+from actions.fallback import CLARIFY_PENDING
 
 
 class ActionHandleAffirmDeny(DatabaseAction):
@@ -22,6 +23,11 @@ class ActionHandleAffirmDeny(DatabaseAction):
         pending = tracker.get_slot("pending")
         if pending == "offer_human" and intent == "affirm":
             return await escalate(dispatcher, tracker, session, reason="fallback")
+        if pending == CLARIFY_PENDING and intent == "deny":
+            # "Something else": neither topic. Still a miss, so the counter stays: the next one
+            # offers a person.
+            say(dispatcher, "clarify.other", topic_buttons())
+            return [SlotSet("pending", None)]
         msgid = "affirm.ack" if intent == "affirm" else "deny.ack"
         say(dispatcher, msgid, topic_buttons())
         return [SlotSet("pending", None), SlotSet("fallback_count", 0.0)]

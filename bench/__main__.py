@@ -85,6 +85,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--layout", default="embedded", help="stack layout (embedded)")
     parser.add_argument("--model", type=Path, help="our model (default: the current one)")
     parser.add_argument("--results-dir", type=Path, help="where reports go (bench/results)")
+    parser.add_argument(
+        "--clinc150",
+        action="store_true",
+        help="only the CLINC150 benchmark (bench/clinc150.py; --skip-baseline and "
+        "--retrain-baseline apply to its default-pipeline row)",
+    )
     return parser.parse_args(argv)
 
 
@@ -113,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.clinc150:
+        from bench import clinc150
+
+        clinc_argv = [flag for flag in ("--skip-baseline", "--retrain-baseline")
+                      if getattr(args, flag[2:].replace("-", "_"))]
+        if args.results_dir is not None:
+            clinc_argv += ["--results-dir", str(args.results_dir)]
+        return clinc150.main(clinc_argv)
     options = Options(
         plan=plan_from(args),
         layout=args.layout,

@@ -406,9 +406,9 @@ def make_app(settings: Settings, clock: Clock = system_clock,
         ("GET", r"/tickets/{number:\d+}", ticket_page),
         ("POST", r"/tickets/{number:\d+}/{op:[a-z]+}", ticket_action),
     ]
-    from console import catalogue_views, founders_page  # their handlers use these helpers
+    from console import catalogue_views, founders_page, nlu_page  # they use these helpers
 
-    routes += catalogue_views.ROUTES + founders_page.ROUTES
+    routes += catalogue_views.ROUTES + founders_page.ROUTES + nlu_page.ROUTES
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
     app.router.add_static("/static/", STATIC)

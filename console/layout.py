@@ -97,7 +97,8 @@ def frame(page: Page, title_msgid: str, body: str, *, active: str = "", **params
                  ("/catalogue", "catalogue", "console.nav_catalogue"),
                  ("/catalogue/review", "review", "console.nav_review"),
                  ("/catalogue/gaps", "gaps", "console.nav_gaps"),
-                 ("/founders", "founders", "console.nav_founders")]
+                 ("/founders", "founders", "console.nav_founders"),
+                 ("/nlu", "nlu", "console.nav_nlu")]
         nav = "".join(
             f'<a href="{href}"{" class=active" if key == active else ""}>{page.t(msgid)}</a>'
             for href, key, msgid in links)

@@ -17,6 +17,7 @@ HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu" / "heldout"
 ACCURACY_FLOOR_FILE = PROJECT_ROOT / "nlu" / "accuracy_floor.json"
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
+REPORT_FILE, PREDICTIONS_FILE = "report.json", "predictions.jsonl"
 
 
 @dataclass
@@ -105,6 +106,30 @@ async def predict(model: Path, examples: list[tuple[str, Any]]) -> list[Predicti
     return predictions
 
 
+def rejected(prediction: Prediction) -> bool:
+    """Whether the dialogue declined a message: out of scope, or unsure (the fallback)."""
+    return prediction.final in (OUT_OF_SCOPE, FALLBACK)
+
+
+def out_of_scope(items: list[Prediction]) -> tuple[float | None, float | None]:
+    """Out-of-scope recall and precision, a declined message counting as out of scope.
+
+    Recall: the share of out-of-scope examples the dialogue declined. Precision: the share of
+    declined examples that were out of scope (an in-scope question the bot declined lowers it).
+    None where there is nothing to divide by.
+    """
+    caught = sum(p.expected == OUT_OF_SCOPE and rejected(p) for p in items)
+    expected = sum(p.expected == OUT_OF_SCOPE for p in items)
+    declined = sum(rejected(p) for p in items)
+    return (round(caught / expected, 4) if expected else None,
+            round(caught / declined, 4) if declined else None)
+
+
+def confusions(items: list[Prediction]) -> Counter[tuple[str, str]]:
+    """(expected, predicted top intent) -> count, for the misclassified examples."""
+    return Counter((p.expected, p.predicted) for p in items if p.predicted != p.expected)
+
+
 def per_intent(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float | int]]:
     """Precision, recall, F1 and test examples of each expected intent."""
     figures: dict[str, dict[str, float | int]] = {}
@@ -144,7 +169,7 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
     n = len(items)
     correct = sum(p.predicted == p.expected for p in items)
     answered = sum(p.final == p.expected for p in items)
-    oos = [p for p in items if p.expected == OUT_OF_SCOPE]
+    oos_recall, oos_precision = out_of_scope(items)
     in_scope = [p for p in items if p.expected != OUT_OF_SCOPE]
     confident_wrong = sum(p.final not in (p.expected, FALLBACK) for p in in_scope)
     entity_tp = entity_fp = entity_fn = 0
@@ -160,8 +185,8 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
         "accuracy_after_fallback": round(answered / n, 4),
         "fallback_rate": round(sum(p.final == FALLBACK for p in items) / n, 4),
         "confident_wrong_rate": round(confident_wrong / len(in_scope), 4) if in_scope else 0.0,
-        "out_of_scope_recall": round(
-            sum(p.final in (OUT_OF_SCOPE, FALLBACK) for p in oos) / len(oos), 4) if oos else None,
+        "out_of_scope_recall": oos_recall,
+        "out_of_scope_precision": oos_precision,
         "entity_precision": round(entity_tp / (entity_tp + entity_fp), 4)
         if entity_tp + entity_fp else None,
         "entity_recall": round(entity_tp / (entity_tp + entity_fn), 4)
@@ -242,11 +267,26 @@ def write_report(report: dict[str, Any], predictions: list[Prediction], model: P
         from emergebot.report_plots import draw_all
 
         report["plots"] = draw_all(report, predictions, out_dir)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out_dir / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
     (out_dir / "report.md").write_text(markdown(report, model), encoding="utf-8")
-    with open(out_dir / "predictions.jsonl", "w", encoding="utf-8") as stream:
+    with open(out_dir / PREDICTIONS_FILE, "w", encoding="utf-8") as stream:
         for p in predictions:
             stream.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+
+
+def load_predictions(out_dir: Path) -> list[Prediction] | None:
+    """The predictions an evaluation wrote to ``out_dir`` (None when there are none)."""
+    path = out_dir / PREDICTIONS_FILE
+    if not path.exists():
+        return None
+    predictions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            for key in ("expected_entities", "predicted_entities"):
+                data[key] = [tuple(pair) for pair in data.get(key) or []]
+            predictions.append(Prediction(**data))
+    return predictions
 
 
 def cached_report(model: Path, out_dir: Path, heldout_dir: Path = HELDOUT_DIR
@@ -254,7 +294,7 @@ def cached_report(model: Path, out_dir: Path, heldout_dir: Path = HELDOUT_DIR
     """A report already written for this very model file and held-out split, if any."""
     from emergebot.registry import file_sha256
 
-    path = out_dir / "report.json"
+    path = out_dir / REPORT_FILE
     if not path.exists():
         return None
     report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

@@ -5,6 +5,10 @@ Rasa's SQL tracker store keeps every event in one table, ``events`` (``sender_id
 event carries the parse Rasa made of the message. This module reads that table with SQLAlchemy
 (no Rasa import), picks the messages worth labelling, masks personal data, deduplicates them
 and groups them by language and suggested intent, most frequent first.
+
+A founder can label a message themselves: when the bot was unsure between two topics it asked
+which one was meant (``clarify.ask``, with a button per topic); the topic button pressed right
+after is the founder's choice for the unsure message, suggested first for the maintainer's review.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ ESCALATION_MSGIDS = ("escalation.created", "escalation.already_open", "escalatio
 # Messages that say nothing about what the founder wanted: an escalation right after one is
 # blamed on the message before it.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help",
-                        "request_human", "change_language"})
+                        "request_human", "change_language", "smalltalk", "abuse"})
+CLARIFY_MSGID = "clarify.ask"  # the bot asked which of two topics an unsure message meant
 ESCALATION_LOOKBACK = 3  # founder messages searched back from an escalation
 REASONS = {
     "low_confidence": "low confidence",
@@ -37,6 +42,7 @@ REASONS = {
     "ambiguous": "two intents too close",
     "escalation": "led to an escalation",
     "staff_topic": "staff gave a topic",
+    "founder_choice": "the founder chose the first suggestion by button",
 }
 
 
@@ -63,6 +69,7 @@ class Turn:
     parse: dict[str, Any]
     metadata: dict[str, Any]
     escalated: bool = False
+    founder_choice: str | None = None  # the intent the founder picked when asked
 
     @property
     def ranking(self) -> list[tuple[str, float]]:
@@ -98,6 +105,7 @@ class InboxItem:
     count: int = 1
     last_seen: float = 0.0
     staff_topic: str | None = None
+    founder_choice: str | None = None
 
     @property
     def suggested(self) -> str:
@@ -109,7 +117,8 @@ class InboxItem:
         return {"key": self.key, "language": self.language, "text": self.text,
                 "count": self.count, "reasons": sorted(self.reasons),
                 "suggestions": [[name, round(conf, 4)] for name, conf in self.suggestions],
-                "last_seen": round(self.last_seen, 3), "staff_topic": self.staff_topic}
+                "last_seen": round(self.last_seen, 3), "staff_topic": self.staff_topic,
+                "founder_choice": self.founder_choice}
 
 
 def item_key(language: str, text: str) -> str:
@@ -167,21 +176,39 @@ def read_turns(url: str, since: float | None = None) -> list[Turn]:
 def _turns(rows: Iterable[Any]) -> Iterator[Turn]:
     session: list[Turn] = []
     sender = None
+    asked: tuple[Turn, set[str]] | None = None  # the unsure message and the intents offered
     for row in rows:
         if row.sender_id != sender:
             yield from session
-            session, sender = [], row.sender_id
+            session, sender, asked = [], row.sender_id, None
         if row.type_name == "session_started":
             yield from session
-            session = []
+            session, asked = [], None
         elif row.type_name == "user":
             data = json.loads(row.data or "{}")
             text = data.get("text") or ""
-            session.append(Turn(row.sender_id, float(data.get("timestamp") or 0.0), text,
-                                data.get("parse_data") or {}, data.get("metadata") or {}))
+            turn = Turn(row.sender_id, float(data.get("timestamp") or 0.0), text,
+                        data.get("parse_data") or {}, data.get("metadata") or {})
+            if asked is not None and is_payload(text) and turn.final_intent in asked[1]:
+                asked[0].founder_choice = turn.final_intent
+            asked = None
+            session.append(turn)
         elif _is_escalation(row):
             _blame(session)
+        elif (offered := _clarification(row)) and session and not is_payload(session[-1].text):
+            asked = (session[-1], offered)
     yield from session
+
+
+def _clarification(row: Any) -> set[str]:
+    """The intents a ``clarify.ask`` message offered as buttons (empty for any other row)."""
+    if row.type_name != "bot":
+        return set()
+    custom = (json.loads(row.data or "{}").get("data") or {}).get("custom") or {}
+    if custom.get("msgid") != CLARIFY_MSGID:
+        return set()
+    payloads = [str(b.get("payload") or "") for b in custom.get("buttons") or []]
+    return {p[1:].partition("{")[0] for p in payloads if p.startswith("/")} - SMALL_TALK
 
 
 def _is_escalation(row: Any) -> bool:
@@ -219,6 +246,8 @@ def reasons(turn: Turn, criteria: Criteria) -> set[str]:
         found.add("ambiguous")
     if turn.escalated:
         found.add("escalation")
+    if turn.founder_choice:
+        found.add("founder_choice")
     return found
 
 
@@ -233,13 +262,18 @@ def collect(turns: Iterable[Turn], criteria: Criteria = Criteria(),
         key = item_key(turn.language, turn.text)
         item = items.get(key)
         if item is None:
-            items[key] = InboxItem(key, turn.language, mask(turn.text), turn.ranking[:3], why,
-                                   last_seen=turn.timestamp)
-            continue
-        item.count += 1
-        item.reasons |= why
-        if turn.timestamp >= item.last_seen:
-            item.last_seen, item.suggestions = turn.timestamp, turn.ranking[:3]
+            item = items[key] = InboxItem(key, turn.language, mask(turn.text),
+                                          turn.ranking[:3], why, last_seen=turn.timestamp)
+        else:
+            item.count += 1
+            item.reasons |= why
+            if turn.timestamp >= item.last_seen:
+                item.last_seen, item.suggestions = turn.timestamp, turn.ranking[:3]
+        if turn.founder_choice and (item.founder_choice is None
+                                    or turn.timestamp >= item.last_seen):
+            item.founder_choice = turn.founder_choice
+        if item.founder_choice:
+            item.suggestions = _put_first(item.suggestions, item.founder_choice)
     for extra in staff:
         item = items.get(extra.key)
         if item is None:

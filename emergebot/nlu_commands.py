@@ -119,6 +119,57 @@ def cmd_inbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+PROBLEMS = {
+    "no_model": "no live model in {path}: train one with `emergebot nlu train`",
+    "no_report": "no held-out evaluation of {model} ({path} missing): run "
+                 "`emergebot nlu evaluate --model {model}`",
+    "stale_report": "{path} evaluated another file than the registered {model}: run "
+                    "`emergebot nlu evaluate --model {model}`",
+    "no_predictions": "no predictions.jsonl in {path}: confusions and out-of-scope precision "
+                      "need `emergebot nlu evaluate` again",
+    "no_tracker_store": "no tracker store at {source} yet: the bot has not answered anyone",
+    "tracker_unreadable": "{detail}",
+}
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the live model's held-out figures, its confusions and its least sure messages."""
+    from datetime import datetime, timezone
+
+    from emergebot.nlu_report import build
+
+    report = build(settings.model_dir, settings.var_dir,
+                   settings.tracker_store_url or settings.tracker_store_db, args.days,
+                   args.limit)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"NLU report of the live model {report.model or '(none)'}"
+          + (f", held-out split {report.heldout}" if report.heldout else ""))
+    for problem in report.problems:
+        print(f"  note: {PROBLEMS[problem.code].format(**problem.params)}")
+    if report.languages:
+        print("\nlanguage  examples  intent accuracy  out-of-scope recall  precision")
+        for f in report.languages:
+            print(f"{f.language:<8}  {f.examples:>8}  {f.intent_accuracy:>15.1%}  "
+                  f"{_pct(f.out_of_scope_recall):>19}  {_pct(f.out_of_scope_precision):>9}")
+    if report.confusions:
+        print("\ncommonest confusions (expected -> predicted, held-out examples)")
+        for c in report.confusions:
+            print(f"  {c.language}  {c.expected} -> {c.predicted}  {c.count}")
+    print(f"\nleast sure messages of the last {args.days:g} day(s) from {report.source}: "
+          f"{len(report.unsure)}")
+    for m in report.unsure:
+        seen = datetime.fromtimestamp(m.last_seen, timezone.utc).strftime("%Y-%m-%d %H:%M")
+        print(f"  {m.confidence:.2f}  {m.language}  {m.intent or '-'}  {m.count}×  {seen}  "
+              f"{m.text}")
+    return 0
+
+
 def cmd_annotate(args: argparse.Namespace, settings: Settings) -> int:
     """Label inbox items one by one; each label goes into nlu/data/<lang>/<concern>.yml."""
     from emergebot import inbox
@@ -317,6 +368,14 @@ def register(groups: argparse._SubParsersAction) -> None:
     rollback.add_argument("--to", help="a registered model (default: the previous live one)")
     _servers_options(rollback)
     rollback.set_defaults(func=cmd_rollback)
+    report = nlu.add_parser("report", help="the live model's held-out figures, confusions "
+                            "and least sure messages")
+    report.add_argument("--days", type=float, default=7,
+                        help="least sure messages of the last N days (default 7)")
+    report.add_argument("--limit", type=int, default=20,
+                        help="at most N least sure messages (default 20; 0: all)")
+    report.add_argument("--json", action="store_true", help="the report as one JSON document")
+    report.set_defaults(func=cmd_report)
     models = nlu.add_parser("models", help="the registered models, metrics, the live one")
     models.add_argument("--json", action="store_true", help="the registry as JSON")
     models.set_defaults(func=cmd_models)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ import yaml
 
 from emergebot import nlu_yaml
 
+# Intents Rasa adds to every domain (rasa.shared.core.constants.DEFAULT_INTENTS): stories may
+# use them although nlu/domain.yml does not list them.
+RASA_INTENTS = frozenset({"restart", "back", "out_of_scope", "session_start", "nlu_fallback"})
 _MARKUP_JSON = re.compile(r"\[[^\[\]]*\]\{([^{}]*)\}")
 _MARKUP_PAREN = re.compile(r"\[[^\[\]]*\]\(([^()]*)\)")
 
@@ -30,9 +33,13 @@ class DataError:
     path: Path
     line: int | None
     message: str
+    root: Path | None = field(default=None, compare=False)  # paths are shown relative to it
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        shown = str(self.path)
+        if self.root is not None and self.path.is_relative_to(self.root):
+            shown = self.path.relative_to(self.root).as_posix()
+        where = f"{shown}:{self.line}" if self.line else shown
         return f"{where}: {self.message}"
 
 
@@ -127,9 +134,12 @@ def check(project: Project) -> list[DataError]:
     if any(e.path == project.domain_file for e in errors):
         return errors
     intents, entities = project.intents(), project.entities()
+    domain = project.relative(project.domain_file)
     for path in project.training_files():
-        errors += _check_training_file(path, intents, entities)
-    return errors
+        errors += _check_training_file(path, intents, entities, domain)
+    for path in sorted((project.root / "stories").glob("*.yml")):
+        errors += _check_story_intents(path, intents, domain)
+    return [replace(e, root=project.root) for e in errors]
 
 
 def require_valid(project: Project) -> None:
@@ -153,8 +163,31 @@ def _syntax(path: Path) -> list[DataError]:
     return []
 
 
+def _unknown_intent(path: Path, line: int, intent: str, domain: str) -> DataError:
+    return DataError(path, line, f'intent "{intent}" is not in {domain}')
+
+
+def _check_story_intents(path: Path, intents: frozenset[str], domain: str) -> list[DataError]:
+    """Unknown intents in the steps of stories and rules (``- intent: x``, ``or:`` too)."""
+    if _syntax(path):
+        return []  # reported by check
+    errors, todo = [], [yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if (key.value == "intent" and isinstance(value, yaml.ScalarNode)
+                        and value.value not in intents | RASA_INTENTS):
+                    errors.append(_unknown_intent(path, key.start_mark.line + 1, value.value,
+                                                  domain))
+                todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+    return sorted(errors, key=lambda e: e.line or 0)
+
+
 def _check_training_file(path: Path, intents: frozenset[str],
-                         entities: frozenset[str]) -> list[DataError]:
+                         entities: frozenset[str], domain: str) -> list[DataError]:
     errors = _syntax(path)
     if errors:
         return errors
@@ -170,7 +203,7 @@ def _check_training_file(path: Path, intents: frozenset[str],
             continue
         intent = fields["intent"].value
         if intent not in intents:
-            errors.append(DataError(path, line, f"unknown intent {intent!r} (not in the domain)"))
+            errors.append(_unknown_intent(path, line, intent, domain))
         examples = fields.get("examples")
         if not isinstance(examples, yaml.ScalarNode):
             errors.append(DataError(path, line, f"intent {intent!r} has no 'examples: |' text"))

@@ -2,7 +2,8 @@
 
 Message ids are symbolic (``results.found``); the English catalog holds the English text like
 every other language's catalog. Parameters named ``country``, ``sector``, ``funding_type``,
-``topic``, ``language`` and ``stage`` are localised here too, so callers pass codes, not prose.
+``topic``, ``seeking``, ``language`` and ``stage`` are localised here too, so callers pass codes,
+not prose.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ logger = logging.getLogger(__name__)
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
-_CODE_PARAMS = ("sector", "funding_type", "topic", "stage", "priority", "ticket_status")
+_CODE_PARAMS = ("sector", "funding_type", "topic", "stage", "priority", "ticket_status",
+                "seeking")
+# A second parameter of the same kind in one message ("funding or a mentor?").
+_SAME_KIND = {"seeking_other": "seeking"}
 
 
 class MissingCatalog(RuntimeError):
@@ -82,8 +86,8 @@ class Catalogs:
             except KeyError:  # not a code (an NLU model that does not normalise): as given
                 logger.warning("%r is not an area code; shown as given", personal(value))
                 return str(value)
-        if name in _CODE_PARAMS:
-            msgid = f"{name}.{value}"
+        if name in _CODE_PARAMS or name in _SAME_KIND:
+            msgid = f"{_SAME_KIND.get(name, name)}.{value}"
             text = self.gettext(lang, msgid)
             return str(value) if text == msgid else text  # an unknown code: as given
         if name == "language":

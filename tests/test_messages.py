@@ -23,7 +23,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 ID_PREFIXES = ("error", "results", "ask", "button", "fallback", "escalation", "language",
                "profile", "card", "page", "affirm", "deny", "topic", "sector", "stage",
                "funding_type", "filters", "command", "help", "desk", "console", "priority",
-               "ticket_status", "audit", "channel", "faq", "report", "gaps")
+               "ticket_status", "audit", "channel", "faq", "report", "gaps", "clarify", "seeking")
 DOTTED_ID = re.compile(r"""["']((?:""" + "|".join(ID_PREFIXES) + r""")\.[a-z_]+)["']""")
 SAY_ID = re.compile(r"""(?:say|topic_reply|render)\([^()]*?,\s*"([a-z_.]+)"[,)]""")
 DOMAIN_ID = re.compile(r"msgid:\s*([a-z_.]+)")
@@ -97,7 +97,8 @@ def test_every_message_renders_with_localised_parameters(lang: str) -> None:
               "rating": 5, "text": "Hello", "minutes": 15, "founder": 4242,
               "year": "2021", "days": "85 days", "title": "WSIS Forum", "number": 2,
               "first": "2026-W42", "last": "2026-W49", "weeks": 8,
-              "conversation_days": 180, "ticket_days": 365}
+              "conversation_days": 180, "ticket_days": 365,
+              "seeking": "funding", "seeking_other": "mentor"}
     for msgid in ids(load("en")):
         text = catalogs.render(lang, msgid, params)
         assert "{" not in text, f"{lang}: {msgid} left a placeholder: {text}"

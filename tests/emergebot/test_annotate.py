@@ -115,6 +115,6 @@ def test_refuses_to_start_on_malformed_training_data(project_copy: Path, var_dir
                     encoding="utf-8")
     result = _annotate(project_copy, var_dir, ["1", ""])
     assert result.returncode == 1
-    assert (f"{path}:4: not valid YAML: expected ',' or ']', but got ':' "
+    assert ("nlu/data/es/hubs.yml:4: not valid YAML: expected ',' or ']', but got ':' "
             "(while parsing a flow sequence on line 3)") in result.stderr
     assert not (var_dir / "nlu-inbox.json").exists()

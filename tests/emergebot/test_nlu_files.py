@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from emergebot import nlu_yaml
 from emergebot.nlu_data import Project, check
 from hubdata.settings import PROJECT_ROOT
+from tests.emergebot.conftest import EMERGEBOT, cli_env
 
 FILE = """\
 # Funding questions.
@@ -94,7 +96,8 @@ def test_malformed_yaml_is_reported_with_file_and_line(project: Project) -> None
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     [error] = check(project)
     assert error.path == path and error.line == 3
-    assert str(error).startswith(f"{path}:3: not valid YAML: mapping values are not allowed")
+    assert str(error).startswith("nlu/data/fr/funding.yml:3: not valid YAML: mapping values "
+                                 "are not allowed")
 
 
 def test_unknown_intents_and_entities_are_reported_with_lines(project: Project) -> None:
@@ -106,8 +109,39 @@ def test_unknown_intents_and_entities_are_reported_with_lines(project: Project) 
     assert [(e.line, e.message) for e in check(project)] == [
         (6, "unknown entity 'place'"),
         (7, "an example must start with '- ': 'no dash here'"),
-        (9, "unknown intent 'ask_visa' (not in the domain)"),
+        (9, 'intent "ask_visa" is not in nlu/domain.yml'),
     ]
+    assert str(check(project)[-1]) == (
+        'nlu/data/en/help.yml:9: intent "ask_visa" is not in nlu/domain.yml')
+
+
+def test_unknown_intents_in_stories_and_rules_are_reported(project: Project) -> None:
+    path = project.root / "stories" / "rules.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.strip() == "- intent: greet")
+    lines[number] = lines[number].replace("greet", "greeet")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [str(e) for e in check(project)] == [
+        f'stories/rules.yml:{number + 1}: intent "greeet" is not in nlu/domain.yml']
+
+
+def test_train_refuses_an_intent_the_domain_does_not_list(project_copy: Path,
+                                                          tmp_path: Path) -> None:
+    """``nlu train`` (which ``make model`` runs) stops before Rasa, naming file and line."""
+    path = project_copy / "nlu" / "data" / "fr" / "funding.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line == "- intent: ask_funding")
+    lines[number] = "- intent: ask_fundng"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    var = tmp_path / "var"
+    result = subprocess.run([EMERGEBOT, "nlu", "train", "--if-changed", "--root",
+                             str(project_copy)], env=cli_env(var), capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1
+    assert (f'nlu/data/fr/funding.yml:{number + 1}: intent "ask_fundng" is not in '
+            "nlu/domain.yml") in result.stderr
+    assert "nothing was trained" in result.stderr
+    assert not list((var / "models").glob("*.tar.gz")) and not (var / "logs").exists()
 
 
 def test_intent_files_follow_the_concerns(project: Project) -> None:

@@ -44,6 +44,8 @@ INTENTS = frozenset(
         "request_human",
         "change_language",
         "out_of_scope",
+        "smalltalk",
+        "abuse",
     }
 )
 MIN_EXAMPLES_PER_INTENT = 8
