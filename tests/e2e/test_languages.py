@@ -84,10 +84,11 @@ PHRASES: dict[str, dict[str, str]] = {
     "thank": {"en": "thanks a lot, very helpful", "fr": "merci beaucoup",
               "es": "muchas gracias", "ar": "شكرا جزيلا", "ru": "большое спасибо",
               "zh": "非常感谢", "pt": "muito obrigado"},
-    "out_of_scope": {"en": "what's the weather going to be like tomorrow?",
+    # Weather chat is small talk now; these ask for something else the bot does not do.
+    "out_of_scope": {"en": "can you recommend a good pasta recipe?",
                      "fr": "quel temps fera-t-il demain ?",
                      "es": "¿qué tiempo hará mañana?",
-                     "ar": "كيف سيكون الطقس غدا؟",
+                     "ar": "ما هي أفضل وصفة للكسكس؟",
                      "ru": "какая завтра будет погода?",
                      "zh": "明天天气怎么样？",
                      "pt": "como vai estar o tempo amanhã?"},

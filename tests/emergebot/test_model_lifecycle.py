@@ -15,6 +15,7 @@ import socket
 import subprocess
 import threading
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from emergebot import modelfiles, nlu_yaml, supervisor
-from emergebot.evaluation import summary
+from emergebot.evaluation import load_heldout, summary
 from emergebot.registry import Registry, file_sha256, now
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES, Settings
 from tests.emergebot.conftest import EMERGEBOT, cli_env, copy_project
@@ -198,18 +199,22 @@ def test_evaluate_writes_markdown_json_and_plots(shipped: Path,
     report = json.loads((out / "report.json").read_text())
     assert report["model"] == shipped.name
     assert set(report["languages"]) == set(SUPPORTED_LANGUAGES)
-    for figures in report["languages"].values():
+    heldout_out_of_scope = Counter(language for language, message in load_heldout()
+                                   if message.get("intent") == "out_of_scope")
+    for language, figures in report["languages"].items():
         assert {"intent_accuracy", "intent_macro_f1", "entity_precision", "entity_recall",
                 "out_of_scope_recall", "intents"} <= set(figures)
-        assert figures["intents"]["out_of_scope"]["examples"] == 25
+        assert figures["intents"]["out_of_scope"]["examples"] == heldout_out_of_scope[language]
     plots = {f"confusion-{lang}.png" for lang in SUPPORTED_LANGUAGES} | {
         "f1-by-language.png", "confidence-histogram.png"}
     assert set(report["plots"]) == plots
     for name in plots:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (out / "report.md").read_text()
-    assert "| en | 204 |" in markdown and "![f1-by-language.png](f1-by-language.png)" in markdown
-    assert "| ask_funding | 84 |" in markdown
+    english = sum(1 for language, _ in load_heldout() if language == "en")
+    assert f"| en | {english} |" in markdown and "![f1-by-language.png](f1-by-language.png)" in markdown
+    funding = sum(1 for _, message in load_heldout() if message.get("intent") == "ask_funding")
+    assert f"| ask_funding | {funding} |" in markdown
     assert markdown in result.stdout  # type: ignore[attr-defined]
 
 
