@@ -212,7 +212,8 @@ def test_evaluate_writes_markdown_json_and_plots(shipped: Path,
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (out / "report.md").read_text()
     english = sum(1 for language, _ in load_heldout() if language == "en")
-    assert f"| en | {english} |" in markdown and "![f1-by-language.png](f1-by-language.png)" in markdown
+    assert f"| en | {english} |" in markdown
+    assert "![f1-by-language.png](f1-by-language.png)" in markdown
     funding = sum(1 for _, message in load_heldout() if message.get("intent") == "ask_funding")
     assert f"| ask_funding | {funding} |" in markdown
     assert markdown in result.stdout  # type: ignore[attr-defined]
