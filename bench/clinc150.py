@@ -32,7 +32,9 @@ from typing import Any
 from hubdata.settings import PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
-DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "clinc150" / "data_full.json"
+_BESIDE = PROJECT_ROOT.parent / "shared" / "benchmarks" / "clinc150" / "data_full.json"
+_WORKPLACE = Path("/work/shared/benchmarks/clinc150/data_full.json")  # a clone elsewhere
+DATA = Path(os.environ.get("CLINC150_DATA") or (_BESIDE if _BESIDE.exists() else _WORKPLACE))
 RESULTS = BENCH_DIR / "results"
 DEFAULT_CONFIG = BENCH_DIR / "default_config.yml"
 OURS_CONFIG = PROJECT_ROOT / "nlu" / "config.yml"

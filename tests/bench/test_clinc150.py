@@ -20,8 +20,8 @@ def test_scores_follow_the_papers_definitions() -> None:
     assert figures.oos_recall == pytest.approx(100 * 2 / 3, abs=0.01)
     assert figures.oos_precision == pytest.approx(100 * 2 / 3, abs=0.01)
     assert (figures.in_scope, figures.out_of_scope) == (3, 3)
-    # F1: a 2/3, b 1, oos 2/3
-    assert figures.macro_f1 == pytest.approx(100 * (2 / 3 + 1 + 2 / 3) / 3, abs=0.01)
+    # F1: a 1/2 (one right, one missed, one false alarm), b 1, oos 2/3
+    assert figures.macro_f1 == pytest.approx(100 * (1 / 2 + 1 + 2 / 3) / 3, abs=0.01)
 
 
 def test_the_training_file_keeps_every_example_and_names_oos_out_of_scope(
