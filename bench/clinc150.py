@@ -24,11 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emergebot.evaluation import macro_f1
 from hubdata.settings import PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -101,26 +101,17 @@ def write_nlu(pairs: list[tuple[str, str]], path: Path) -> int:
 
 
 def scores(expected: list[str], predicted: list[str]) -> Scores:
-    """In-scope accuracy, out-of-scope recall and precision, macro F1 over all 151 classes."""
+    """In-scope accuracy, out-of-scope recall and precision, macro F1 over the expected
+    classes (the evaluation's own definition)."""
     pairs = list(zip(expected, predicted, strict=True))
     in_scope = [(e, p) for e, p in pairs if e != OOS]
     out = [(e, p) for e, p in pairs if e == OOS]
     flagged = [(e, p) for e, p in pairs if p == OOS]
-    labels = sorted(set(expected))
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for e, p in pairs:
-        if e == p:
-            tp[e] += 1
-        else:
-            fp[p] += 1
-            fn[e] += 1
-    f1s = [2 * tp[x] / (2 * tp[x] + fp[x] + fn[x]) if tp[x] + fp[x] + fn[x] else 0.0
-           for x in labels]
     return Scores(
         in_scope_accuracy=round(100 * sum(e == p for e, p in in_scope) / max(1, len(in_scope)), 2),
         oos_recall=round(100 * sum(p == OOS for _, p in out) / max(1, len(out)), 2),
         oos_precision=round(100 * sum(e == OOS for e, _ in flagged) / max(1, len(flagged)), 2),
-        macro_f1=round(100 * statistics.fmean(f1s), 2),
+        macro_f1=round(100 * macro_f1(pairs), 2),
         in_scope=len(in_scope), out_of_scope=len(out))
 
 

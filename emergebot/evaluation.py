@@ -145,7 +145,8 @@ def per_intent(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float | int]
     return figures
 
 
-def _macro_f1(pairs: list[tuple[str, str]]) -> float:
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    """The mean F1 over the expected intents."""
     scores = [float(f["f1"]) for f in per_intent(pairs).values()]
     return sum(scores) / len(scores) if scores else 0.0
 
@@ -181,7 +182,7 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
     return {
         "examples": n,
         "intent_accuracy": round(correct / n, 4),
-        "intent_macro_f1": round(_macro_f1([(p.expected, p.predicted) for p in items]), 4),
+        "intent_macro_f1": round(macro_f1([(p.expected, p.predicted) for p in items]), 4),
         "accuracy_after_fallback": round(answered / n, 4),
         "fallback_rate": round(sum(p.final == FALLBACK for p in items) / n, 4),
         "confident_wrong_rate": round(confident_wrong / len(in_scope), 4) if in_scope else 0.0,
