@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,35 @@ from sqlalchemy.orm import sessionmaker
 
 from hubdata import seed
 from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+
+
+@pytest.fixture(autouse=True)
+def _process_state_restored() -> Any:
+    """Undo what a test changed in the process's environment and logger levels.
+
+    Loading a Rasa model in-process (the CLINC150 slice, the evaluation) sets the root
+    logger and ``LOG_LEVEL`` to ERROR and puts a filter of repeated lines on every handler;
+    left in place, later tests' warnings are never seen and the processes they start
+    inherit a silent log level.
+    """
+    environment = dict(os.environ)
+    manager = logging.root.manager
+    levels = {name: log.level for name, log in manager.loggerDict.items()
+              if isinstance(log, logging.Logger)}
+    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
+    filters = {handler: list(handler.filters) for handler in root_handlers}
+    yield
+    os.environ.clear()
+    os.environ.update(environment)
+    for name, log in list(manager.loggerDict.items()):
+        if isinstance(log, logging.Logger):
+            log.setLevel(levels.get(name, logging.NOTSET))
+    logging.root.setLevel(root_level)
+    for handler in list(logging.root.handlers):
+        if handler not in root_handlers and type(handler).__module__.startswith("logging"):
+            logging.root.removeHandler(handler)  # a handler the test's code added
+        else:  # Rasa's RepeatedLogFilter would hide a later test's identical warning
+            handler.filters = list(filters.get(handler, []))
 
 
 @functools.cache
