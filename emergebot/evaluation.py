@@ -173,12 +173,10 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
     oos_recall, oos_precision = out_of_scope(items)
     in_scope = [p for p in items if p.expected != OUT_OF_SCOPE]
     confident_wrong = sum(p.final not in (p.expected, FALLBACK) for p in in_scope)
-    entity_tp = entity_fp = entity_fn = 0
-    for p in items:
-        expected, predicted = Counter(p.expected_entities), Counter(p.predicted_entities)
-        entity_tp += sum((expected & predicted).values())
-        entity_fp += sum((predicted - expected).values())
-        entity_fn += sum((expected - predicted).values())
+    entities = per_entity_type(items)
+    entity_tp = sum(f["tp"] for f in entities.values())
+    entity_fp = sum(f["fp"] for f in entities.values())
+    entity_fn = sum(f["fn"] for f in entities.values())
     return {
         "examples": n,
         "intent_accuracy": round(correct / n, 4),
@@ -193,7 +191,34 @@ def _figures(items: list[Prediction]) -> dict[str, Any]:
         "entity_recall": round(entity_tp / (entity_tp + entity_fn), 4)
         if entity_tp + entity_fn else None,
         "intents": per_intent([(p.expected, p.predicted) for p in items]),
+        "entities": entities,
     }
+
+
+def per_entity_type(items: list[Prediction]) -> dict[str, dict[str, Any]]:
+    """Per entity type: true and false positives, misses, precision, recall and F1.
+
+    An entity counts as found when its type and normalised value are both right.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for p in items:
+        expected, predicted = Counter(p.expected_entities), Counter(p.predicted_entities)
+        for kind, pairs in (("tp", expected & predicted), ("fp", predicted - expected),
+                            ("fn", expected - predicted)):
+            for (entity, _value), count in pairs.items():
+                counts.setdefault(entity, Counter())[kind] += count
+    out: dict[str, dict[str, Any]] = {}
+    for entity in sorted(counts):
+        tp, fp, fn = (counts[entity][k] for k in ("tp", "fp", "fn"))
+        precision = tp / (tp + fp) if tp + fp else None
+        recall = tp / (tp + fn) if tp + fn else None
+        f1 = (2 * precision * recall / (precision + recall)
+              if precision and recall else 0.0 if tp + fp + fn else None)
+        out[entity] = {"tp": tp, "fp": fp, "fn": fn, "examples": tp + fn,
+                       "precision": None if precision is None else round(precision, 4),
+                       "recall": None if recall is None else round(recall, 4),
+                       "f1": None if f1 is None else round(f1, 4)}
+    return out
 
 
 def markdown(report: dict[str, Any], model: Path) -> str:
@@ -221,6 +246,14 @@ def markdown(report: dict[str, Any], model: Path) -> str:
                  for lang in languages]
         lines.append(f"| {intent} | {f['examples']} | {f['precision']:.3f} | {f['recall']:.3f} "
                      f"| {f['f1']:.3f} | " + " | ".join(cells) + " |")
+    entities = report["overall"].get("entities") or {}
+    if entities:
+        lines += ["", "## Entities (a found entity has the right type and value)", "",
+                  "| entity | expected | found right | false alarms | precision | recall | F1 |",
+                  "|---|---|---|---|---|---|---|"]
+        for entity, f in entities.items():
+            lines.append(f"| {entity} | {f['examples']} | {f['tp']} | {f['fp']} | "
+                         f"{_fmt(f['precision'])} | {_fmt(f['recall'])} | {_fmt(f['f1'])} |")
     if report.get("cross_validation"):
         cv = report["cross_validation"]
         lines += ["", f"## Cross-validation on the training data ({cv['folds']} folds)", "",

@@ -34,7 +34,8 @@ ENTITY_VALUES: dict[str, tuple[str, ...]] = {
     "language": SUPPORTED_LANGUAGES,
 }
 _IGNORE = ""  # entity name of phrases that block a match and yield nothing
-_RANK = {_IGNORE: 0, "language": 1, "country": 2, "funding_type": 3, "sector": 4}
+ITU_NAME = "itu_name"  # a name of data/gazetteer.yml; its value is the canonical name
+_RANK = {_IGNORE: 0, "language": 1, "country": 2, "funding_type": 3, "sector": 4, ITU_NAME: 5}
 _MAX_GAP = 3  # characters allowed between the words of one phrase ("Congo - Kinshasa")
 _MIN_TYPO_LEN = 6
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -179,6 +180,7 @@ class _Index:
 
 @dataclass(frozen=True)
 class _Lexicon:
+    mixed: tuple[tuple[str, _Entry], ...]  # casefolded names mixing Chinese and Latin
     index: _Index
     forms: dict[str, set[str]]  # Russian case form -> the word as written in the lexicon
     prefixes: set[str]  # word* keywords, without the star
@@ -331,6 +333,17 @@ def _lexicon() -> _Lexicon:
                 for value in SUPPORTED_LANGUAGES:
                     b.add(names[value], _Entry("language", value))
 
+    from hubdata import gazetteer
+
+    mixed: list[tuple[str, _Entry]] = []  # "WSIS论坛": Latin and Chinese in one name
+    for name in gazetteer.names():
+        for lang, spellings in name.spellings.items():
+            for text in _strings(spellings, f"gazetteer {name.name} {lang}"):
+                if _CJK_RE.search(text) and any(c.isalnum() for c in _CJK_RE.sub("", text)):
+                    mixed.append((text.casefold(), _Entry(ITU_NAME, name.name)))
+                else:
+                    b.add(text, _Entry(ITU_NAME, name.name))
+
     for code, forms in (countries.get("strict") or {}).items():
         for text in _strings(forms, f"strict {code}"):
             b.add(text, _strict_entry("country", code, text))
@@ -362,6 +375,7 @@ def _lexicon() -> _Lexicon:
             typo_index.setdefault(variant, set()).add(word)
     not_typos = {fold(w) for w in _strings(countries.get("not_typos"), "not_typos")}
     return _Lexicon(
+        mixed=tuple(mixed),
         index=b.index(),
         forms=b.forms,
         prefixes=b.prefixes,
@@ -493,12 +507,15 @@ class FormIndex:
         self._index = builder.index()
 
 
-def find_entities(text: str, extra: FormIndex | None = None) -> list[EntityMatch]:
+def find_entities(text: str, extra: FormIndex | None = None, names: bool = False
+                  ) -> list[EntityMatch]:
     """Find every entity mention in ``text``.
 
     Args:
         text: a message as typed, in any of the supported languages (or a mix).
         extra: more forms to look for, competing with the lexicon's for the longest match.
+        names: also return the gazetteer's ITU names (entity ``itu_name``). Either way a
+            name takes part in the longest match, so the words inside it are not entities.
 
     Returns:
         The matches in text order, without overlaps; ``start``/``end`` index ``text``.
@@ -517,12 +534,19 @@ def find_entities(text: str, extra: FormIndex | None = None) -> list[EntityMatch
             words.append((m.start(), m.end(), *_word(m.group())))
     for index in indexes:
         _walk(index.trie, words, text, lex.cues, found)
+    folded = text.casefold()
+    if lex.mixed and len(folded) == len(text) and _CJK_RE.search(text):
+        for form, entry in lex.mixed:
+            for hit in re.finditer(re.escape(form), folded):
+                found.append((hit.start(), hit.end(), _RANK[ITU_NAME], entry))
     matches = _resolve(found, text)
     for start, end, word, _ in words:
         code = _typo_country(word) if word else None
         if code and not any(m.start <= start < m.end for m in matches):
             matches.append(EntityMatch("country", code, start, end, text[start:end]))
     matches.sort(key=lambda m: m.start)
+    if not names:
+        matches = [m for m in matches if m.entity != ITU_NAME]
     return _merge_neighbours(matches, text)
 
 

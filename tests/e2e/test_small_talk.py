@@ -44,3 +44,16 @@ def test_abuse_is_answered_calmly_not_escalated_and_not_a_miss(stack: Stack,
     with sqlite3.connect(stack.tmp / "bot.db") as db:
         assert db.execute("select count(*) from tickets where founder_id = ?",
                           (chat_id,)).fetchone() == (0,)
+
+
+def test_an_insult_or_an_unrelated_question_sets_no_search_filter(stack: Stack,
+                                                                  chat_id: int) -> None:
+    # "basura" (waste) is a clean-tech word and France a country: neither is what the
+    # founder will search for next.
+    stack.ask(chat_id, "pedazo de basura", language_code="es")
+    stack.ask(chat_id, "comment obtenir un visa pour la France", language_code="fr")
+    slots = tracker_slots(stack, chat_id)
+    assert (slots["sector"], slots["country"]) == (None, None), slots
+    stack.ask(chat_id, "grants for cleantech startups in France")
+    slots = tracker_slots(stack, chat_id)
+    assert (slots["sector"], slots["country"]) == ("cleantech", "FR"), slots
