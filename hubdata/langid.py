@@ -75,6 +75,26 @@ def detect(text: str) -> Detection:
     return Detection(None, 0.0)
 
 
+def other_language(text: str) -> str | None:
+    """The language ``text`` is confidently written in when we do not serve it ("sw", "hi").
+
+    None for our seven languages, for text too short to tell, and for text with no letters.
+    """
+    cleaned = _URLS.sub(" ", text or "").strip()
+    counts = _script_counts(cleaned)
+    if not counts:
+        return None
+    if any(counts.get(script, 0) >= MIN_SCRIPT_CHARS for script in _NON_LATIN):
+        return None  # some Arabic, Cyrillic or Chinese: (also) one of ours
+    if sum(counts.values()) < MIN_LATIN_CHARS:
+        return None
+    for result in _detector().detect(cleaned.replace("\n", " "), k=1):
+        lang = str(result["lang"]).split("-")[0]
+        if lang not in SUPPORTED_LANGUAGES and float(result["score"]) >= MIN_CONFIDENCE:
+            return lang
+    return None
+
+
 def guess(text: str) -> str | None:
     """The likeliest supported language even when unsure (None only for text with no letters)."""
     detection = detect(text)

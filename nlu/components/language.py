@@ -19,7 +19,9 @@ LANGUAGE = "language"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class LanguageDetector(GraphComponent):
-    """Sets ``language`` = {"code": ..., "confidence": ...}; code is None when unsure."""
+    """Sets ``language`` = {"code": ..., "confidence": ..., "other": ...}: ``code`` is one of
+    ours or None when unsure; ``other`` names a language we do not serve when the message is
+    confidently in one ("sw" for Swahili), so the bot can say which languages it speaks."""
 
     @classmethod
     def create(
@@ -41,10 +43,13 @@ class LanguageDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Detect the language of each message."""
         for message in messages:
-            detection = langid.detect(message.get(TEXT) or "")
+            text = message.get(TEXT) or ""
+            detection = langid.detect(text)
+            other = None if detection.language else langid.other_language(text)
             message.set(
                 LANGUAGE,
-                {"code": detection.language, "confidence": round(detection.confidence, 3)},
+                {"code": detection.language, "confidence": round(detection.confidence, 3),
+                 "other": other},
                 add_to_output=True,
             )
         return messages

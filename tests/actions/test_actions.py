@@ -19,7 +19,7 @@ from actions import fallback, runtime
 from actions.confirmation import ActionHandleAffirmDeny
 from actions.escalation import ActionEscalateToStaff
 from actions.fallback import ActionHandleFallback
-from actions.language import ActionChangeLanguage
+from actions.language import ActionChangeLanguage, ActionOutOfScope
 from actions.search import ActionSearchResources
 from hubdata import catalog, founders, geo, searches
 from hubdata.db import transaction
@@ -713,3 +713,18 @@ async def test_failed_commit_takes_back_what_was_said(
 async def test_runtime_must_be_started() -> None:
     with pytest.raises(RuntimeError):
         runtime.current()
+
+
+async def test_out_of_scope_names_our_languages_only_for_a_language_we_do_not_serve() -> None:
+    swahili = tracker("natafuta mkopo kwa biashara yangu", "out_of_scope")
+    swahili.latest_message["language"] = {"code": None, "confidence": 0.8, "other": "sw"}
+    english = tracker("what is the capital of Peru", "out_of_scope")
+    english.latest_message["language"] = {"code": "en", "confidence": 0.9, "other": None}
+    [told], events = await run(ActionOutOfScope(), swahili)
+    [plain], _ = await run(ActionOutOfScope(), english)
+    assert events == []
+    assert told["msgid"] == plain["msgid"] == "out_of_scope"
+    assert told["notes"] == [{"msgid": "language.served"}] and "notes" not in plain
+    assert [b["payload"] for b in told["buttons"]] == [
+        b["payload"] for b in plain["buttons"]] and len(told["buttons"]) == len(
+        catalog.INTENT_TOPICS)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hubdata.catalog import INTENT_TOPICS
 from tests.e2e.harness import Stack, button_data
 
 pytestmark = pytest.mark.e2e
@@ -162,3 +163,26 @@ def test_a_founder_who_blocked_the_bot_does_not_stall_others(stack: Stack, chat_
     [reply] = stack.ask(other, "hello")
     assert stack.is_message(reply["text"], "en", "greet")
     stack.fake.unblock_chat(chat_id)
+
+
+@pytest.mark.parametrize(("lang", "text", "languages_named"), [
+    ("sw", "habari, natafuta mkopo kwa biashara yangu ya kilimo", True),  # Swahili
+    ("hi", "मुझे अपने स्टार्टअप के लिए फंडिंग चाहिए", True),  # Hindi
+    ("en", "🙂🚀🔥", False),
+    ("en", "?!?!...", False),
+])
+def test_unserved_languages_emoji_and_punctuation_get_the_topics(
+        stack: Stack, chat_id: int, lang: str, text: str, languages_named: bool) -> None:
+    # Telegram's language is one we do not serve either (sw, hi): English is the best guess.
+    [reply] = stack.ask(chat_id, text, language_code=lang)
+    assert stack.is_message(reply["text"], "en", "out_of_scope"), reply["text"]
+    assert len(button_data(reply)) == len(INTENT_TOPICS)
+    assert (stack.text_of("en", "language.served").search(reply["text"]) is not None
+            ) is languages_named, reply["text"]
+
+
+def test_mixed_scripts_are_answered(stack: Stack, chat_id: int) -> None:
+    [reply] = stack.ask(chat_id, "funding для стартапа في مصر 融资", language_code=None)
+    assert reply["text"]
+    assert not any(stack.is_message(reply["text"], lang, msgid) for lang in ("en", "ru", "ar")
+                   for msgid in ("error.internal", "error.nlu_unavailable", "error.database"))

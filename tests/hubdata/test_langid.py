@@ -76,3 +76,19 @@ def test_guess_agrees_with_a_confident_detection() -> None:
 def test_no_letters_no_language(text: str) -> None:
     assert langid.detect(text).language is None
     assert langid.guess(text) is None
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("habari, natafuta mkopo kwa biashara yangu ya kilimo", "sw"),
+    ("मुझे अपने स्टार्टअप के लिए फंडिंग चाहिए", "hi"),
+    ("I need funding for my startup in Kenya", None),  # ours
+    ("funding для стартапа في مصر 融资", None),  # mixed, and our scripts are in it
+    ("🙂🚀🔥", None),
+    ("?!?!...", None),
+    ("habari", None),  # too short to tell
+])
+def test_a_language_we_do_not_serve_is_named_only_when_sure(text: str, other: str | None
+                                                           ) -> None:
+    assert langid.other_language(text) == other
+    if other:
+        assert langid.detect(text).language is None
