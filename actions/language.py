@@ -39,7 +39,7 @@ class ActionChangeLanguage(DatabaseAction):
 
 class ActionOutOfScope(Action):
     """Out of scope: what the bot can do, with the topics; for a message confidently in a
-    language we do not serve (Swahili, Hausa, Hindi...), also which languages we speak."""
+    language we do not serve (Swahili, Hindi...), also which languages we speak."""
 
     def name(self) -> str:
         """The action's name in the domain."""
