@@ -22,7 +22,7 @@ from typing import Any
 from bench.founders import CLICK, Step, choose_button, conversation, load_phrases
 from bench.schedule import arrival_offsets, think_time
 from bench.stats import summarise
-from bot.fake_telegram import Event, FakeTelegram
+from devtools.fake_telegram import Event, FakeTelegram
 from hubdata.i18n import Catalogs
 from hubdata.settings import SUPPORTED_LANGUAGES
 

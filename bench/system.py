@@ -18,7 +18,7 @@ from bench.procs import ProcessSampler, cpu_per_message
 from bench.schedule import next_ladder_rate
 from bench.stats import summarise
 from bench.targets import TARGET_RATE, highest_passing_rate, step_passes
-from bot.fake_telegram import FakeTelegram
+from devtools.fake_telegram import FakeTelegram
 from hubdata.i18n import Catalogs
 
 PROBE_CHAT_ID = 1_000_001

@@ -91,7 +91,7 @@ def plan(settings: Settings, model: Path, local_chat: bool) -> list[Child]:
             f"{url} (HTTP API and channel need the token)"))
     if local_chat:
         children.append(
-            Child("fake Telegram Bot API", [python, "-m", "bot.fake_telegram", "--port",
+            Child("fake Telegram Bot API", [python, "-m", "devtools.fake_telegram", "--port",
                                              str(settings.fake_telegram_port)],
                   f"http://127.0.0.1:{settings.fake_telegram_port}/_control/state",
                   f"http://127.0.0.1:{settings.fake_telegram_port}/bot<token>"))
@@ -233,7 +233,7 @@ def run(settings: Settings) -> int:
         start_all(children, env, log_dir)
         print(f"ready in {time.monotonic() - started:.1f} s; logs in {log_dir}", flush=True)
         if local_chat:
-            chat = subprocess.run([sys.executable, "-m", "bot.terminal_chat", "--api",
+            chat = subprocess.run([sys.executable, "-m", "devtools.terminal_chat", "--api",
                                    f"http://127.0.0.1:{settings.fake_telegram_port}"],
                                   cwd=PROJECT_ROOT, env=env, check=False)
             return chat.returncode

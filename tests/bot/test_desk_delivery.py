@@ -178,9 +178,9 @@ async def test_staff_get_the_desk_commands_in_their_menu_in_their_language(
     menus (the default scope) are untouched. Checked against the fake Bot API."""
     from telegram import Bot, BotCommandScopeChat
 
-    from bot.fake_telegram import FakeTelegram
     from bot.handlers.staff import STAFF_COMMANDS
     from bot.staff_menus import StaffMenus
+    from devtools.fake_telegram import FakeTelegram
     from hubdata.desk import staff
     from tests.hubdata.desk.conftest import PEDRO, T0
 

@@ -33,9 +33,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fake_telegram import FakeTelegram
-from bot.fake_telegram.formatting import parse_text
 from bot.http_request import AiohttpRequest
+from devtools.fake_telegram import FakeTelegram
+from devtools.fake_telegram.formatting import parse_text
 
 TOKEN = "123456:TEST-token"
 CHAT = 1001
@@ -441,7 +441,7 @@ async def test_terminal_chat_against_a_polling_echo_bot(fake: FakeTelegram) -> N
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.terminal_chat", "--api", fake.api_url,
+                sys.executable, "-m", "devtools.terminal_chat", "--api", fake.api_url,
                 "--chat-id", str(CHAT), "--wait", "5",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, cwd=ROOT,
@@ -462,7 +462,7 @@ async def test_terminal_chat_against_a_polling_echo_bot(fake: FakeTelegram) -> N
 
 async def test_standalone_server_prints_its_url_and_stops_on_sigterm() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.fake_telegram", "--port", "0",
+        sys.executable, "-m", "devtools.fake_telegram", "--port", "0",
         stdout=asyncio.subprocess.PIPE, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     try:

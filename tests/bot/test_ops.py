@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestServer
 from telegram import Update
 
 from bot.app import build_application
-from bot.fake_telegram import FakeTelegram
 from bot.ops import OpsServer
+from devtools.fake_telegram import FakeTelegram
 from hubdata import prometheus
 from hubdata import updates as inbox
 from hubdata.db import make_engine, make_session_factory, transaction

@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 
 from bot import conversation, desk_render, render, telegram_html
 from bot.desk_delivery import DeskDelivery
-from bot.fake_telegram.formatting import parse_text, utf16_len
+from devtools.fake_telegram.formatting import parse_text, utf16_len
 from hubdata.desk import tickets
 from hubdata.i18n import Catalogs
 from hubdata.settings import Settings

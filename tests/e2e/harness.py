@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.fake_telegram import FakeTelegram
+from devtools.fake_telegram import FakeTelegram
 from emergebot import modelfiles, supervisor
 from emergebot.cli import main as cli
 from hubdata.i18n import Catalogs

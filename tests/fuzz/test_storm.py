@@ -35,9 +35,9 @@ import pytest
 from aiohttp import web
 from telegram import Update
 
-from bot.fake_telegram import server as fake_server
 from bot.telegram_bot import usable
 from bot.webhook import SECRET_HEADER, webhook_port
+from devtools.fake_telegram import server as fake_server
 from emergebot import modelfiles, supervisor
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES, Settings
 from tests.e2e.harness import STAFF_CHAT_ID, Stack, start_stack, stop_stack

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeTelegram
+    from devtools.fake_telegram.server import FakeTelegram
 
 MAX_POLL_SECONDS = 60.0
 Handler = Callable[[web.Request], Awaitable[web.Response]]

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.fake_telegram.params import (
+from devtools.fake_telegram.params import (
     bool_param,
     chat_id_param,
     float_param,
@@ -21,7 +21,7 @@ from bot.fake_telegram.params import (
     shown_markup,
     text_and_entities,
 )
-from bot.fake_telegram.records import (
+from devtools.fake_telegram.records import (
     JSON,
     ApiError,
     BotMessage,
@@ -30,7 +30,7 @@ from bot.fake_telegram.records import (
     EditRecord,
     snapshot,
 )
-from bot.fake_telegram.setup_methods import (
+from devtools.fake_telegram.setup_methods import (
     delete_my_commands,
     delete_webhook,
     get_my_commands,
@@ -38,7 +38,7 @@ from bot.fake_telegram.setup_methods import (
     set_my_commands,
     set_webhook,
 )
-from bot.fake_telegram.state import FakeState
+from devtools.fake_telegram.state import FakeState
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "

@@ -7,8 +7,8 @@ import time
 
 import aiohttp
 
-from bot.fake_telegram.records import QueuedUpdate, WebhookConfig, WebhookDelivery
-from bot.fake_telegram.state import FakeState
+from devtools.fake_telegram.records import QueuedUpdate, WebhookConfig, WebhookDelivery
+from devtools.fake_telegram.state import FakeState
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

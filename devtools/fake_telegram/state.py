@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.fake_telegram.records import (
+from devtools.fake_telegram.records import (
     JSON,
     ApiError,
     BotMessage,

@@ -1,4 +1,4 @@
-"""Run the fake Telegram Bot API standalone: ``python -m bot.fake_telegram --port 8081``."""
+"""Run the fake Telegram Bot API standalone: ``python -m devtools.fake_telegram --port 8081``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 
-from bot.fake_telegram.server import FakeTelegram
+from devtools.fake_telegram.server import FakeTelegram
 from hubdata import logs
 from hubdata.settings import Settings
 
@@ -15,7 +15,7 @@ from hubdata.settings import Settings
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot.fake_telegram", description="Fake Telegram Bot API server."
+        prog="python -m devtools.fake_telegram", description="Fake Telegram Bot API server."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8081, help="port (8081; 0 picks one)")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import time
 
-from bot.fake_telegram.records import JSON, ApiError, BotMessage, Event, inline_buttons, snapshot
-from bot.fake_telegram.state import FakeState
+from devtools.fake_telegram.records import (
+    JSON,
+    ApiError,
+    BotMessage,
+    Event,
+    inline_buttons,
+    snapshot,
+)
+from devtools.fake_telegram.state import FakeState
 
 
 class FakeDriver(FakeState):

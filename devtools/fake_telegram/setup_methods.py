@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.fake_telegram.params import bool_param, int_param, json_param
-from bot.fake_telegram.records import JSON, ApiError, Described, WebhookConfig
-from bot.fake_telegram.state import FakeState
+from devtools.fake_telegram.params import bool_param, int_param, json_param
+from devtools.fake_telegram.records import JSON, ApiError, Described, WebhookConfig
+from devtools.fake_telegram.state import FakeState
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

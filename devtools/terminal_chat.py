@@ -1,8 +1,9 @@
 """Chat with the bot from a terminal through the fake Telegram server's control API.
 
-Run the fake server (``python -m bot.fake_telegram --port 8081``) and the bot against it, then::
+Run the fake server (``python -m devtools.fake_telegram --port 8081``) and the bot against it,
+then::
 
-    python -m bot.terminal_chat --api http://127.0.0.1:8081 [--chat-id 1001 --language-code en]
+    python -m devtools.terminal_chat --api http://127.0.0.1:8081 [--chat-id 1001 --language-code en]
 
 Each line is sent as the founder's message. Bot messages and edits are printed as they arrive,
 with inline buttons as a numbered list; "#2" presses button 2 of the latest message that has
@@ -215,7 +216,7 @@ async def run(args: argparse.Namespace) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m bot.terminal_chat", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.terminal_chat", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--api", default="http://127.0.0.1:8081", help="fake server root URL")
     parser.add_argument("--chat-id", type=int, default=1001, help="founder's chat id (1001)")

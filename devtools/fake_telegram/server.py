@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fake_telegram.control import add_control_routes
-from bot.fake_telegram.driver import FakeDriver
-from bot.fake_telegram.methods import call_method
-from bot.fake_telegram.records import JSON, ApiError, RequestRecord
-from bot.fake_telegram.webhook import WebhookSender
+from devtools.fake_telegram.control import add_control_routes
+from devtools.fake_telegram.driver import FakeDriver
+from devtools.fake_telegram.methods import call_method
+from devtools.fake_telegram.records import JSON, ApiError, RequestRecord
+from devtools.fake_telegram.webhook import WebhookSender
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.fake_telegram.formatting import EntityParseError, parse_text
-from bot.fake_telegram.records import JSON, ApiError, inline_buttons
+from devtools.fake_telegram.formatting import EntityParseError, parse_text
+from devtools.fake_telegram.records import JSON, ApiError, inline_buttons
 
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
