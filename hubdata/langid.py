@@ -24,10 +24,12 @@ _URLS = re.compile(r"https?://\S+|\S+@\S+|[@#/]\S+")
 
 @dataclass(frozen=True)
 class Detection:
-    """The detected language (None when unsure) and the detector's confidence."""
+    """The detected language (None when unsure) and the detector's confidence; ``other`` is a
+    language we do not serve that the text is confidently in ("sw", "hi"), else None."""
 
     language: str | None
     confidence: float
+    other: str | None = None
 
 
 @functools.cache
@@ -71,7 +73,9 @@ def detect(text: str) -> Detection:
         if lang in SUPPORTED_LANGUAGES:
             return Detection(lang if score >= MIN_CONFIDENCE else None, score)
         if score >= MIN_CONFIDENCE:  # confidently another language: do not guess
-            return Detection(None, score)
+            # Named only when none of our scripts is in the text (mixed scripts: ours too).
+            ours = any(counts.get(key, 0) >= MIN_SCRIPT_CHARS for key in _NON_LATIN)
+            return Detection(None, score, None if ours else lang)
     return Detection(None, 0.0)
 
 
@@ -80,19 +84,7 @@ def other_language(text: str) -> str | None:
 
     None for our seven languages, for text too short to tell, and for text with no letters.
     """
-    cleaned = _URLS.sub(" ", text or "").strip()
-    counts = _script_counts(cleaned)
-    if not counts:
-        return None
-    if any(counts.get(script, 0) >= MIN_SCRIPT_CHARS for script in _NON_LATIN):
-        return None  # some Arabic, Cyrillic or Chinese: (also) one of ours
-    if sum(counts.values()) < MIN_LATIN_CHARS:
-        return None
-    for result in _detector().detect(cleaned.replace("\n", " "), k=1):
-        lang = str(result["lang"]).split("-")[0]
-        if lang not in SUPPORTED_LANGUAGES and float(result["score"]) >= MIN_CONFIDENCE:
-            return lang
-    return None
+    return detect(text).other
 
 
 def guess(text: str) -> str | None:

@@ -534,8 +534,7 @@ def find_entities(text: str, extra: FormIndex | None = None, names: bool = False
             words.append((m.start(), m.end(), *_word(m.group())))
     for index in indexes:
         _walk(index.trie, words, text, lex.cues, found)
-    folded = text.casefold()
-    if lex.mixed and len(folded) == len(text) and _CJK_RE.search(text):
+    if lex.mixed and _CJK_RE.search(text) and len(folded := text.casefold()) == len(text):
         for form, entry in lex.mixed:
             for hit in re.finditer(re.escape(form), folded):
                 found.append((hit.start(), hit.end(), _RANK[ITU_NAME], entry))

@@ -43,13 +43,11 @@ class LanguageDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Detect the language of each message."""
         for message in messages:
-            text = message.get(TEXT) or ""
-            detection = langid.detect(text)
-            other = None if detection.language else langid.other_language(text)
+            detection = langid.detect(message.get(TEXT) or "")
             message.set(
                 LANGUAGE,
                 {"code": detection.language, "confidence": round(detection.confidence, 3),
-                 "other": other},
+                 "other": detection.other},
                 add_to_output=True,
             )
         return messages
