@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import runtime
 from actions.base import DatabaseAction, say
 from hubdata.catalog import INTENT_TOPICS
-from hubdata.desk import tickets
+from hubdata.desk import transitions
 from hubdata.models import utcnow
 
 TICKET_ENTITIES = ("country", "sector", "funding_type")
-MESSAGES = {tickets.CREATED: "escalation.created", tickets.ALREADY_OPEN: "escalation.already_open",
-            tickets.REOPENED: "escalation.reopened"}
+MESSAGES = {transitions.CREATED: "escalation.created",
+            transitions.ALREADY_OPEN: "escalation.already_open",
+            transitions.REOPENED: "escalation.reopened"}
 
 
 def _last_founder_text(tracker: Tracker) -> str | None:
@@ -54,7 +55,7 @@ async def escalate(
     metadata = runtime.latest_metadata(tracker)
     founder_id = runtime.user_id(tracker)
     entities = {name: tracker.get_slot(name) for name in TICKET_ENTITIES}
-    _, outcome = await tickets.request_from_founder(
+    _, outcome = await transitions.request_from_founder(
         session,
         runtime.current().settings,
         founder_id=founder_id,

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 
 import uvloop
-from telegram import Update
 
-from bot.app import LOCAL_TOKEN, build_application
+from bot.app import LOCAL_TOKEN
+from bot.polling import run_polling
 from bot.webhook import run_webhook
 from hubdata import logs
 from hubdata.settings import Settings
@@ -23,12 +23,10 @@ def main(argv: list[str] | None = None) -> None:
     # httpx's request lines carry the bot token (redacted anyway) and add only noise.
     logs.setup(settings, secrets=[LOCAL_TOKEN], quiet=["httpx"])
     uvloop.install()  # a faster event loop; Rasa and the action server (Sanic) use it too
-    application = build_application(settings, args.replica)
     if settings.telegram_mode == "webhook":
-        asyncio.run(run_webhook(application, settings, args.replica))
-        return
-    print(f"telegram adapter polling {settings.telegram_api_url}<token>", flush=True)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        asyncio.run(run_webhook(settings, args.replica))
+    else:
+        asyncio.run(run_polling(settings, args.replica))
 
 
 if __name__ == "__main__":

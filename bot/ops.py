@@ -1,8 +1,8 @@
 """The adapter's operations server: ``/health``, ``/ready`` and ``/metrics`` (Prometheus).
 
 It listens on ``OPS_HOST:OPS_PORT`` (replica *i* on ``OPS_PORT + i``), in polling and in
-webhook mode alike, opened in post_init and closed in post_shutdown. Counting in the path of
-an update is an integer increment; the database and Rasa are asked only when scraped.
+webhook mode alike, started and stopped with the adapter (``bot.lifecycle``). Counting in the
+path of an update is an integer increment; the database and Rasa are asked only when scraped.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from telegram.ext import Application
+from sqlalchemy.orm import sessionmaker
 from telegram.request import RequestData
 
 from bot.http_request import AiohttpRequest
-from bot.processor import InboxUpdateProcessor
+from bot.processor import LoggedUpdateProcessor
 from hubdata import ops, prometheus
 from hubdata.settings import Settings
 
@@ -53,11 +53,11 @@ class AdapterMetrics:
         "emergebot_update_seconds", "Seconds from an update's receipt to done."))
 
 
-class MeteredUpdateProcessor(InboxUpdateProcessor):
-    """The inbox processor, counting each update and timing it from receipt to done."""
+class MeteredUpdateProcessor(LoggedUpdateProcessor):
+    """The update-log processor, counting each update and timing it from receipt to done."""
 
     def __init__(self, metrics: AdapterMetrics, *args: Any, **kwargs: Any) -> None:
-        """``metrics`` receives the counts; the rest is ``InboxUpdateProcessor``'s."""
+        """``metrics`` receives the counts; the rest is ``LoggedUpdateProcessor``'s."""
         super().__init__(*args, **kwargs)
         self.metrics = metrics
 
@@ -99,18 +99,18 @@ def ops_port(settings: Settings, replica: int) -> int:
 class OpsServer:
     """The adapter's ``/health``, ``/ready`` and ``/metrics``."""
 
-    def __init__(self, settings: Settings, replica: int = 0) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker, metrics: AdapterMetrics,
+                 replica: int = 0) -> None:
         """Prepare the server of adapter replica ``replica``; ``start()`` listens."""
         self.settings = settings
         self.port = ops_port(settings, replica)
-        self.metrics = AdapterMetrics()
+        self.metrics = metrics
+        self._sessions = sessions
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._application: Application | None = None
 
-    async def start(self, application: Application) -> None:
+    async def start(self) -> None:
         """Listen on the ops port (a port in use is logged, and the adapter runs without)."""
-        self._application = application
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
         runner = web.AppRunner(self.make_app(), access_log=None)
         await runner.setup()
@@ -149,11 +149,6 @@ class OpsServer:
         app.router.add_get("/ready", self.ready)
         app.router.add_get("/metrics", self.scrape)
         return app
-
-    @property
-    def _sessions(self) -> Any:
-        resources = getattr(self._application, "bot_data", None)
-        return getattr(resources, "sessions", None)
 
     async def health(self, _request: web.Request) -> web.Response:
         """The process is up."""

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from telegram import Update
@@ -17,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 from bot.flood import FloodGate, Verdict
-from hubdata import updates as inbox
+from hubdata import updates as update_log
 from hubdata.db import transaction
 from hubdata.updates import bot_id_from_token
 
@@ -54,7 +55,7 @@ def chat_key(update: Update) -> int:
     return 0
 
 
-class InboxUpdateProcessor(BaseUpdateProcessor):
+class LoggedUpdateProcessor(BaseUpdateProcessor):
     """Records each update before handling it and marks it done, for retry, or failed.
 
     Updates of one chat are handled one after another, in order; different chats in parallel.
@@ -63,50 +64,42 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(
         self,
-        sessions: Callable[[], sessionmaker | None],
+        sessions: sessionmaker,
         max_concurrent_updates: int = 64,
         retry_interval_s: float = 10.0,
-        redis_url: str | None = None,
+        redis: Redis | None = None,
         flood_per_minute: int = 0,
         on_flood: Callable[[Update], Awaitable[None]] | None = None,
     ) -> None:
-        """``sessions`` returns the session factory once post_init has opened it.
+        """Record updates with ``sessions``.
 
-        With ``redis_url``, a chat's updates are also ordered across adapter replicas by a
-        Redis lock per chat (webhook mode spreads one chat's updates over replicas).
-        ``flood_per_minute`` (0: no limit) caps a private chat's updates per minute; the
-        excess is dropped unrecorded, and ``on_flood`` is called with the first one dropped
-        in each minute (to tell the founder).
+        With ``redis`` (replicas share chats), a chat's updates are also ordered across adapter
+        replicas by a Redis lock per chat (webhook mode spreads one chat's updates over
+        replicas), and flood control counts across replicas. ``flood_per_minute`` (0: no limit)
+        caps a private chat's updates per minute; the excess is dropped unrecorded, and
+        ``on_flood`` is called with the first one dropped in each minute (to tell the founder).
         """
         super().__init__(max_concurrent_updates)
         # Our own slots, taken once a chat's turn has come: an update waiting behind earlier
         # ones of its chat holds none, so a long burst from one chat cannot starve the others.
         self._slots = asyncio.Semaphore(max_concurrent_updates)
-        self._flood_per_minute = flood_per_minute
         self._on_flood = on_flood
-        self._flood: FloodGate | None = None
+        self._flood = FloodGate(flood_per_minute, redis)
         self._resumed: set[int] = set()
         self._sessions = sessions
         self._retry_interval_s = retry_interval_s
-        self._redis_url = redis_url
-        self._redis: Any = None
-        self.application: Any = None  # set by build_application; used to catch up a chat
+        self._redis = redis
+        # The application this processor serves, set by ``bot.app.build_application`` (it is
+        # built with its processor): earlier updates of a chat are handled through it.
+        self.application: Any = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def initialize(self) -> None:
-        """Connect to Redis when replicas share chats."""
-        if self._redis_url:
-            from redis.asyncio import Redis
-
-            self._redis = Redis.from_url(self._redis_url, socket_timeout=5,
-                                         socket_connect_timeout=2)
-        self._flood = FloodGate(self._flood_per_minute, self._redis)
+        """Nothing to open: the adapter's resources hold the database and Redis."""
 
     async def shutdown(self) -> None:
-        """Close the Redis connection."""
-        if self._redis is not None:
-            await self._redis.close()
+        """Nothing to close (see ``initialize``)."""
 
     def resume(self, update_ids: list[int]) -> None:
         """These recorded updates come back to be handled (a restart, a retry): they pass
@@ -144,7 +137,7 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
         if update.update_id in self._resumed:  # recorded before: a retry, never dropped
             self._resumed.discard(update.update_id)
             return True
-        if self._flood is None or chat is None or chat.type != ChatType.PRIVATE:
+        if chat is None or chat.type != ChatType.PRIVATE:
             return True
         verdict = await self._flood.verdict(chat.id)
         if verdict is Verdict.ADMIT:
@@ -197,29 +190,28 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
     ) -> None:
         """Record the update, handle it, mark it; with ``catch_up``, first handle the chat's
         earlier unfinished updates (found in the same transaction that records this one)."""
-        sessions = self._sessions()
+        sessions = self._sessions
         outcome = Outcome()
         bot = getattr(self.application, "bot", None)
         bot_id = bot_id_from_token(bot.token) if bot is not None else 0
         recorded = duplicate = False
         earlier: list[dict[str, Any]] = []
-        if sessions is not None:
-            try:
-                async with transaction(sessions) as session:
-                    chat = update.effective_chat.id if update.effective_chat else None
-                    if catch_up and chat is not None and self.application is not None:
-                        rows = await inbox.earlier_pending(session, chat, update.update_id,
-                                                           bot_id=bot_id)
-                        earlier = [row.payload for row in rows]
-                    attempt = await inbox.record_attempt(session, update.update_id, chat,
-                                                         update.to_dict(), bot_id=bot_id)
-                    if attempt is None:
-                        duplicate = True
-                    else:
-                        outcome.attempt = attempt
-                recorded = not duplicate
-            except SQLAlchemyError:
-                logger.exception("could not record update %s", update.update_id)
+        try:
+            async with transaction(sessions) as session:
+                chat = update.effective_chat.id if update.effective_chat else None
+                if catch_up and chat is not None and self.application is not None:
+                    rows = await update_log.earlier_pending(session, chat, update.update_id,
+                                                       bot_id=bot_id)
+                    earlier = [row.payload for row in rows]
+                attempt = await update_log.record_attempt(session, update.update_id, chat,
+                                                     update.to_dict(), bot_id=bot_id)
+                if attempt is None:
+                    duplicate = True
+                else:
+                    outcome.attempt = attempt
+            recorded = not duplicate
+        except SQLAlchemyError:
+            logger.exception("could not record update %s", update.update_id)
         if earlier:
             await self._catch_up(earlier)
         if duplicate:
@@ -231,12 +223,13 @@ class InboxUpdateProcessor(BaseUpdateProcessor):
             await coroutine
         finally:
             _OUTCOME.reset(token)
-        if not recorded or sessions is None:
+        if not recorded:
             return
-        status = inbox.RETRY if outcome.retry else inbox.FAILED if outcome.failed else inbox.DONE
+        status = (update_log.RETRY if outcome.retry
+                  else update_log.FAILED if outcome.failed else update_log.DONE)
         try:
             async with transaction(sessions) as session:
-                await inbox.finish(session, update.update_id, status, outcome.error,
+                await update_log.finish(session, update.update_id, status, outcome.error,
                                    self._retry_interval_s, bot_id=bot_id)
         except SQLAlchemyError:
             logger.exception("could not mark update %s %s", update.update_id, status)

@@ -1,35 +1,75 @@
-"""What the adapter's callbacks share: opened in post_init, closed in post_shutdown."""
+"""What the adapter's callbacks share, opened in one place and closed in reverse order.
+
+``open_resources`` opens each resource on an ``AsyncExitStack`` that closes it; every field
+of ``BotResources`` is set when it is built, so no user checks for None. ``bot.lifecycle``
+holds the stack and starts what runs in the background (the outbox delivery loop, the
+operations server) once the application is up.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
+from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.command_menus import StaffMenus
+from bot.ops import AdapterMetrics, OpsServer
+from bot.outbox_delivery import OutboxDelivery
 from bot.rasa_client import RasaClient
+from bot.rasa_tracker import RasaTrackerAPI
+from hubdata.db import make_engine, make_session_factory
 from hubdata.i18n import Catalogs
 from hubdata.settings import Settings
 from hubdata.updates import bot_id_from_token
 
-if TYPE_CHECKING:
-    from bot.desk_delivery import DeskDelivery
-    from bot.ops import OpsServer
 
-
-@dataclass
+@dataclass(frozen=True)
 class BotResources:
-    """The adapter's resources; empty until post_init fills them in."""
+    """The adapter's resources, all open."""
 
-    settings: Settings = field(default_factory=Settings)
-    engine: AsyncEngine | None = None
-    sessions: sessionmaker | None = None
-    rasa: RasaClient | None = None
-    catalogs: Catalogs | None = None
-    desk: DeskDelivery | None = None
-    ops: OpsServer | None = None  # /health, /ready, /metrics (bot/ops.py)
+    settings: Settings
+    catalogs: Catalogs
+    engine: AsyncEngine
+    sessions: sessionmaker
+    redis: Redis | None  # only where replicas share chats (REDIS_URL set)
+    rasa: RasaClient  # founders' messages to Rasa's channel
+    tracker_api: RasaTrackerAPI  # Rasa's tracker API: the desk pauses and resumes dialogues
+    delivery: OutboxDelivery  # the staff desk's delivery loop
+    metrics: AdapterMetrics
+    ops: OpsServer  # /health, /ready, /metrics
+
+
+async def open_resources(stack: AsyncExitStack, settings: Settings, bot: Bot,
+                         metrics: AdapterMetrics, replica: int = 0) -> BotResources:
+    """Open the adapter's resources; ``stack`` closes them, last opened first.
+
+    Nothing here talks to Telegram: ``bot`` is kept by the delivery loop for later.
+    """
+    catalogs = Catalogs()
+    engine = make_engine(settings.database_url)
+    stack.push_async_callback(engine.dispose)
+    sessions = make_session_factory(engine)
+    redis = None
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+        stack.push_async_callback(redis.close)
+    rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_s)
+    await rasa.start()
+    stack.push_async_callback(rasa.close)
+    tracker_api = RasaTrackerAPI(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    await tracker_api.start()
+    stack.push_async_callback(tracker_api.close)
+    delivery = OutboxDelivery(bot, sessions, catalogs, settings, tracker_api,
+                              menus=StaffMenus(bot, sessions, catalogs))
+    ops = OpsServer(settings, sessions, metrics, replica)
+    return BotResources(settings=settings, catalogs=catalogs, engine=engine, sessions=sessions,
+                        redis=redis, rasa=rasa, tracker_api=tracker_api, delivery=delivery,
+                        metrics=metrics, ops=ops)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
@@ -43,20 +83,17 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
     @property
     def sessions(self) -> sessionmaker:
         """The database session factory."""
-        assert self.bot_data.sessions is not None, "post_init has not run"
         return self.bot_data.sessions
 
     @property
     def catalogs(self) -> Catalogs:
         """The message catalogs."""
-        assert self.bot_data.catalogs is not None, "post_init has not run"
         return self.bot_data.catalogs
 
     @property
-    def desk(self) -> DeskDelivery:
+    def delivery(self) -> OutboxDelivery:
         """The staff desk's delivery of its outbox."""
-        assert self.bot_data.desk is not None, "post_init has not run"
-        return self.bot_data.desk
+        return self.bot_data.delivery
 
     @property
     def bot_id(self) -> int:
@@ -66,7 +103,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotResources]):
     @property
     def rasa(self) -> RasaClient:
         """The client of the Rasa server."""
-        assert self.bot_data.rasa is not None, "post_init has not run"
         return self.bot_data.rasa
 
 

@@ -57,7 +57,7 @@ def usable(update: Update) -> bool:
     """Whether the fields the bot reads have the types Telegram gives them.
 
     python-telegram-bot does not check types, so a forged update parses with a string, an
-    object or a 30-digit number as its chat id, or a list as its text; the inbox and the
+    object or a 30-digit number as its chat id, or a list as its text; the update log and the
     per-chat ordering need 64-bit ids, the handlers need strings.
     """
     chat, user = update.effective_chat, update.effective_user

@@ -1,27 +1,26 @@
 """Webhook mode: Telegram POSTs updates to an aiohttp endpoint that checks the secret token.
 
 Several adapter replicas can share the load behind a TLS reverse proxy. Each update is recorded
-in the database inbox before the endpoint answers 200, so an update Telegram handed over is not
+in the update log before the endpoint answers 200, so an update Telegram handed over is not
 lost if the replica dies before handling it; a database that is down gets 503 and Telegram
 retries later.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-import signal
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
+from bot.lifecycle import running, until_stopped
 from bot.resources import BotResources
 from bot.telegram_bot import emptied, is_bigint, scrub, usable
-from hubdata import updates as inbox
+from hubdata import updates as update_log
 from hubdata.db import transaction
 from hubdata.logs import personal
 from hubdata.settings import Settings
@@ -67,15 +66,13 @@ def make_app(application: Application, secret: str) -> web.Application:
             update = Update(data["update_id"])
         if not usable(update):
             update = emptied(update)
-        if resources.sessions is None:
-            return web.Response(status=503)
         try:
             async with transaction(resources.sessions) as session:
                 chat = update.effective_chat.id if update.effective_chat else None
                 # as the processor records it (the same key and content), so that it finds
                 # this row and takes it as the same update
-                row = await inbox.record(session, update.update_id, chat, update.to_dict(),
-                                         bot_id=inbox.bot_id_from_token(application.bot.token))
+                row = await update_log.record(session, update.update_id, chat, update.to_dict(),
+                                         bot_id=update_log.bot_id_from_token(application.bot.token))
         except SQLAlchemyError:
             logger.exception("database unavailable: update %s refused for now", update.update_id)
             return web.Response(status=503)
@@ -92,31 +89,21 @@ def make_app(application: Application, secret: str) -> web.Application:
     return app
 
 
-async def run_webhook(application: Application, settings: Settings, replica: int) -> None:
-    """Serve the webhook until SIGINT or SIGTERM, with the application's full lifecycle."""
+async def run_webhook(settings: Settings, replica: int) -> None:
+    """Serve the webhook until SIGINT or SIGTERM, with the adapter's full lifecycle."""
     if not settings.webhook_secret:
         raise SystemExit("TELEGRAM_MODE=webhook needs WEBHOOK_SECRET")
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
-    await application.bot.set_webhook(public_url(settings), secret_token=settings.webhook_secret,
-                                      allowed_updates=Update.ALL_TYPES)
-    runner = web.AppRunner(make_app(application, settings.webhook_secret), access_log=None)
-    await runner.setup()
-    port = webhook_port(settings, replica)
-    await web.TCPSite(runner, settings.webhook_host, port).start()
-    print(f"telegram adapter {replica + 1} receiving webhooks on "
-          f"http://{settings.webhook_host}:{port}/telegram", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await application.stop()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
-        await application.shutdown()
+    async with running(settings, replica) as application:
+        await application.bot.set_webhook(public_url(settings),
+                                          secret_token=settings.webhook_secret,
+                                          allowed_updates=Update.ALL_TYPES)
+        runner = web.AppRunner(make_app(application, settings.webhook_secret), access_log=None)
+        await runner.setup()
+        port = webhook_port(settings, replica)
+        await web.TCPSite(runner, settings.webhook_host, port).start()
+        print(f"telegram adapter {replica + 1} receiving webhooks on "
+              f"http://{settings.webhook_host}:{port}/telegram", flush=True)
+        try:
+            await until_stopped()
+        finally:
+            await runner.cleanup()

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from console import catalogue_forms as forms
 from console import catalogue_pages as pages
-from console.app import html, page_for, signed_in, state_of
+from console.context import html, page_for, signed_in, state_of, take_flash
 from console.gaps_page import gaps as gaps_body
 from hubdata import catalogue_desk as desk
 from hubdata import gaps, lifecycle
@@ -46,11 +46,6 @@ def _flash(request: web.Request, notice: Notice | None, ok: bool) -> None:
     if notice is not None:
         row, _ = signed_in(request)
         state_of(request).flashes[str(row.id_hash)] = (notice, ok)
-
-
-def _take_flash(request: web.Request) -> tuple[Notice, bool] | None:
-    row, _ = signed_in(request)
-    return state_of(request).flashes.pop(str(row.id_hash), None)
 
 
 def _refused(request: web.Request) -> web.Response:
@@ -85,7 +80,7 @@ async def list_page(request: web.Request) -> web.Response:
 
     async def work(session: AsyncSession) -> web.Response:
         rows = await desk.listing(session, wanted, today, _months(request))
-        return html(pages.listing(page_for(request, _take_flash(request)), rows, form, today,
+        return html(pages.listing(page_for(request, take_flash(request)), rows, form, today,
                                   _months(request)))
 
     return await _view(request, "catalogue.view", work)
@@ -97,7 +92,7 @@ async def review_page(request: web.Request) -> web.Response:
 
     async def work(session: AsyncSession) -> web.Response:
         items = await desk.review_queue(session, today, _months(request))
-        return html(pages.review(page_for(request, _take_flash(request)), items))
+        return html(pages.review(page_for(request, take_flash(request)), items))
 
     return await _view(request, "catalogue.view", work)
 
@@ -109,7 +104,7 @@ async def gaps_page(request: web.Request) -> web.Response:
 
     async def work(session: AsyncSession) -> web.Response:
         found = await gaps.report(session, now - timedelta(weeks=weeks))
-        return html(gaps_body(page_for(request, _take_flash(request)), found,
+        return html(gaps_body(page_for(request, take_flash(request)), found,
                               gaps.weeks_back(now.date(), weeks)))
 
     return await _view(request, "catalogue.view", work)
@@ -138,7 +133,7 @@ async def entry_page(request: web.Request) -> web.Response:
         resource = await session.get(Resource, resource_id)
         if resource is None:
             raise web.HTTPNotFound(text="no such entry")
-        return await _entry_response(request, session, resource, flash=_take_flash(request))
+        return await _entry_response(request, session, resource, flash=take_flash(request))
 
     return await _view(request, "catalogue.view", work, resource_id)
 

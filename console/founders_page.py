@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from console.app import html, page_for, signed_in, state_of
+from console.context import html, page_for, signed_in, state_of, take_flash
 from console.layout import Page, csrf_field, esc, frame
 from hubdata import privacy
 from hubdata.db import transaction
@@ -64,8 +64,7 @@ async def founder_page(request: web.Request) -> web.Response:
             data = await privacy.export(session, user_id)
         counts = {table: len(rows) for table, rows in data.items()}
         counts["muted"] = int(any(f.get("muted_at") for f in data["founders"]))
-    row, _ = signed_in(request)
-    page = page_for(request, state.flashes.pop(str(row.id_hash), None))
+    page = page_for(request, take_flash(request))
     return html(frame(page, "console.founders_title", body(page, user_id, counts),
                       active="founders"))
 

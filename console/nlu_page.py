@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from console.app import html, page_for, state_of
+from console.context import html, page_for, state_of
 from console.layout import Page, esc, frame
 from emergebot.nlu_report import NLUReport, build
 from hubdata.i18n import language_name

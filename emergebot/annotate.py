@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from emergebot import nlu_yaml
-from emergebot.inbox import REASONS, InboxItem
-from emergebot.inbox_state import IGNORED, LABELLED, InboxState
 from emergebot.near_duplicates import find_near_duplicates, normalise, strip_entity_markup
 from emergebot.nlu_data import Project, validate_with_rasa, write_atomically
-from hubdata import geo, lexicon
+from emergebot.review_decisions import IGNORED, LABELLED, ReviewDecisions
+from emergebot.review_queue import REASONS, ReviewItem
+from hubdata import geo
+from hubdata.lexicon import entries, matching, normalisation
 
 OUT_OF_SCOPE = "out_of_scope"
 Entity = tuple[int, int, str, str]  # start, end, entity, value
@@ -46,7 +47,7 @@ class Annotator:
     """One labelling session over a list of inbox items."""
 
     project: Project
-    state: InboxState
+    state: ReviewDecisions
     stdin: TextIO
     stdout: TextIO
     tally: Tally = field(default_factory=Tally)
@@ -70,7 +71,7 @@ class Annotator:
             self.stdout.write(line if line.endswith("\n") else line + "\n")
         return line.strip()
 
-    def run(self, items: list[InboxItem]) -> Tally:
+    def run(self, items: list[ReviewItem]) -> Tally:
         """Label items until they run out or the maintainer quits."""
         try:
             for number, item in enumerate(items, start=1):
@@ -79,7 +80,7 @@ class Annotator:
             self.say("stopped; what was labelled is saved")
         return self.tally
 
-    def label(self, item: InboxItem, number: int, total: int) -> None:
+    def label(self, item: ReviewItem, number: int, total: int) -> None:
         """Show one item and act on the answers."""
         why = ", ".join(REASONS[r] for r in sorted(item.reasons))
         topic = f" · staff topic: {item.staff_topic}" if item.staff_topic else ""
@@ -94,7 +95,7 @@ class Annotator:
         entities = self.choose_entities(item.text)
         self.write(item, intent, entities)
 
-    def choose_intent(self, item: InboxItem) -> str | None:
+    def choose_intent(self, item: ReviewItem) -> str | None:
         """The intent the maintainer picks; None when the item was skipped or ignored."""
         while True:
             answer = self.ask("label> ")
@@ -124,7 +125,7 @@ class Annotator:
 
     def choose_entities(self, text: str) -> list[Entity]:
         """Entities found by the lexicon, edited until the maintainer accepts them."""
-        entities = [(m.start, m.end, m.entity, m.value) for m in lexicon.find_entities(text)]
+        entities = [(m.start, m.end, m.entity, m.value) for m in matching.find_entities(text)]
         while True:
             shown = " · ".join(f"[{text[s:e]}] {name}={value}" for s, e, name, value in entities)
             self.say(f"  entities: {shown or 'none'}")
@@ -173,7 +174,7 @@ class Annotator:
                              f'"{span} = {name}:{example_value(name)}"')
         return (start, start + len(span), name, normalised)
 
-    def write(self, item: InboxItem, intent: str, entities: list[Entity]) -> None:
+    def write(self, item: ReviewItem, intent: str, entities: list[Entity]) -> None:
         """Add the example to its training file, unless it would leak the held-out split."""
         example = nlu_yaml.annotated(item.text, entities)
         heldout = self.project.heldout_texts(item.language)
@@ -227,16 +228,16 @@ def normalise_value(entity: str, value: str) -> str | None:
     value = value.strip()
     if entity == "country" and len(value) == 2 and geo.is_country(value):
         return value.upper()
-    if value.casefold() in lexicon.ENTITY_VALUES.get(entity, ()):
+    if value.casefold() in entries.ENTITY_VALUES.get(entity, ()):
         return value.casefold()
-    return lexicon.normalise(entity, value)
+    return normalisation.normalise(entity, value)
 
 
 def example_value(entity: str) -> str:
     """An example of a valid value, for messages."""
-    return "KE" if entity == "country" else lexicon.ENTITY_VALUES.get(entity, ("x",))[0]
+    return "KE" if entity == "country" else entries.ENTITY_VALUES.get(entity, ("x",))[0]
 
 
-def pending(items: list[InboxItem], state: InboxState) -> Iterator[InboxItem]:
+def pending(items: list[ReviewItem], state: ReviewDecisions) -> Iterator[ReviewItem]:
     """The items not yet labelled or ignored."""
     return (item for item in items if not state.done(item.key))

@@ -31,19 +31,33 @@ async def _seed(settings: Settings, files: list[Path] | None) -> int:
     return 0
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+def migrate(settings: Settings) -> None:
     """Bring the database schema to the newest migration."""
     from hubdata import migrations
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(settings.database_url)
+
+
+def migrate_and_seed(settings: Settings, files: list[Path] | None = None) -> int:
+    """Migrate the schema, then load the sourced catalogue (``files``, default: all).
+
+    Returns:
+        The exit code: 0, or 1 when a seed file is invalid (then nothing was loaded).
+    """
+    migrate(settings)
+    return asyncio.run(_seed(settings, files))
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the database schema to the newest migration."""
+    migrate(settings)
     return 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate the schema, then load the sourced catalogue."""
-    cmd_migrate(args, settings)
-    return asyncio.run(_seed(settings, args.files))
+    return migrate_and_seed(settings, args.files)
 
 
 async def _prune(settings: Settings) -> dict[str, int]:

@@ -7,10 +7,11 @@ import hashlib
 import json
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from emergebot.predictions import Prediction
 from hubdata.settings import PROJECT_ROOT, SUPPORTED_LANGUAGES
 
 HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu" / "heldout"
@@ -18,20 +19,6 @@ ACCURACY_FLOOR_FILE = PROJECT_ROOT / "nlu" / "accuracy_floor.json"
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 REPORT_FILE, PREDICTIONS_FILE = "report.json", "predictions.jsonl"
-
-
-@dataclass
-class Prediction:
-    """One held-out example and what the model made of it."""
-
-    language: str
-    text: str
-    expected: str
-    predicted: str  # the classifier's top intent (before the fallback threshold)
-    final: str  # the intent the dialogue acts on (nlu_fallback when unsure)
-    confidence: float
-    expected_entities: list[tuple[str, str]] = field(default_factory=list)
-    predicted_entities: list[tuple[str, str]] = field(default_factory=list)
 
 
 def heldout_hash(directory: Path = HELDOUT_DIR) -> str:

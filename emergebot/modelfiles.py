@@ -14,7 +14,15 @@ TRAINING_INPUTS = (
     "nlu/data",
     "stories",
     "nlu/components",
+    # what the components read: the lexicon, ITU's names, language detection, follow-ups
     "hubdata/text.py",
+    "hubdata/lexicon",
+    "hubdata/gazetteer.py",
+    "hubdata/langid.py",
+    "hubdata/followups.py",
+    "hubdata/geo.py",
+    "data/lexicon",
+    "data/gazetteer.yml",
 )
 PREFIX = "emergebot-"
 

@@ -14,15 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emergebot import inbox
-from emergebot.evaluation import (
-    REPORT_FILE,
-    Prediction,
-    confusions,
-    load_predictions,
-    out_of_scope,
-)
+from emergebot import review_queue
+from emergebot.evaluation import REPORT_FILE, confusions, load_predictions, out_of_scope
 from emergebot.masking import mask
+from emergebot.predictions import Prediction
 from emergebot.registry import Registry
 from emergebot.training import report_dir
 from hubdata.followups import is_follow_up
@@ -101,7 +96,7 @@ def build(model_dir: Path, var_dir: Path, tracker_source: str, days: float = 7,
     Missing pieces (no live model, no report, no tracker store) are listed in ``problems``;
     the rest of the report is still made.
     """
-    report = NLUReport(days=days, source=inbox.shown_url(tracker_source))
+    report = NLUReport(days=days, source=review_queue.shown_url(tracker_source))
     _add_evaluation(report, Registry(model_dir), var_dir)
     _add_unsure(report, tracker_source, days, limit, now)
     return report
@@ -146,20 +141,20 @@ def _top_confusions(language: str, items: list[Prediction]) -> list[Confusion]:
 
 def _add_unsure(report: NLUReport, source: str, days: float, limit: int,
                 now: float | None) -> None:
-    url = inbox.tracker_url(source)
+    url = review_queue.tracker_url(source)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         report.problems.append(Problem(NO_TRACKER_STORE, {"source": report.source}))
         return
-    since = inbox.since_days(days) if now is None else now - days * 86400
+    since = review_queue.since_days(days) if now is None else now - days * 86400
     try:
-        turns = inbox.read_turns(url, since)
-    except inbox.InboxError as error:
+        turns = review_queue.read_turns(url, since)
+    except review_queue.ReviewQueueError as error:
         report.problems.append(Problem(TRACKER_UNREADABLE, {"detail": str(error)}))
         return
     report.unsure = least_sure(turns, limit)
 
 
-def least_sure(turns: list[inbox.Turn], limit: int) -> list[UnsureMessage]:
+def least_sure(turns: list[review_queue.Turn], limit: int) -> list[UnsureMessage]:
     """The typed messages the model was least sure of, masked and deduplicated.
 
     Button payloads are left out, and so are follow-ups ("and in Uganda?"), which the dialogue
@@ -167,11 +162,11 @@ def least_sure(turns: list[inbox.Turn], limit: int) -> list[UnsureMessage]:
     """
     found: dict[str, UnsureMessage] = {}
     for turn in turns:
-        if (not turn.text.strip() or inbox.is_payload(turn.text)
+        if (not turn.text.strip() or review_queue.is_payload(turn.text)
                 or is_follow_up(turn.text, turn.parse.get("entities") or [])):
             continue
         intent, confidence = turn.ranking[0] if turn.ranking else (None, 0.0)
-        key = inbox.item_key(turn.language, turn.text)
+        key = review_queue.item_key(turn.language, turn.text)
         seen = found.get(key)
         if seen is None:
             found[key] = UnsureMessage(mask(turn.text), turn.language, intent,

@@ -16,6 +16,9 @@ from collections.abc import MutableMapping
 
 from sqlalchemy.engine import make_url
 
+from emergebot.db_commands import migrate_and_seed
+from hubdata.settings import Settings
+
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DEFAULTS = {
     "DATABASE_URL": f"{LOCAL_POSTGRES}/emergebot",
@@ -60,11 +63,9 @@ async def ensure_database(url: str) -> None:
 
 def prepare(env: MutableMapping[str, str] | None = None) -> None:
     """Create the databases, then migrate and seed: one step before any replica starts."""
-    from emergebot.cli import main as cli
-
     env = os.environ if env is None else env
     for key in ("DATABASE_URL", "TRACKER_STORE_URL"):
         if env.get(key):
             asyncio.run(ensure_database(env[key]))
-    if cli(["db", "seed"]) != 0:
+    if migrate_and_seed(Settings.from_env(env)) != 0:
         sys.exit("seeding failed")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from emergebot.evaluation import Prediction
+    from emergebot.predictions import Prediction
 
 FALLBACK_THRESHOLD = 0.40  # nlu/config.yml, FallbackClassifier
-INBOX_THRESHOLD = 0.60  # emergebot.inbox.Criteria
+INBOX_THRESHOLD = 0.60  # emergebot.review_queue.Criteria
 
 
 def _pyplot() -> Any:

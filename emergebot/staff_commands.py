@@ -66,14 +66,14 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Remove a staff member; their claimed tickets return to the queue."""
-    from hubdata.desk import staff, tickets
+    from hubdata.desk import staff, transitions
     from hubdata.models import utcnow
 
     async def work(session: Any) -> int:
         now = utcnow()
         member = await staff.deactivate(session, args.user_id, actor=_actor(), now=now)
-        released = await tickets.release_all_of(session, settings, args.user_id,
-                                                actor=_actor(), now=now)
+        released = await transitions.release_all_of(session, settings, args.user_id,
+                                                    actor=_actor(), now=now)
         print(f"removed staff member {member.user_id} {member.name}"
               + (f"; tickets back in the queue: {', '.join(f'#{n}' for n in released)}"
                  if released else ""))

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, create_engine, inspect, literal, select
 
-from emergebot.inbox import InboxItem, is_payload, item_key
 from emergebot.masking import mask
+from emergebot.review_queue import ReviewItem, is_payload, item_key
 from hubdata import langid
 
 TOPIC_COLUMNS = ("staff_topic", "resolved_topic", "topic", "category")
@@ -39,7 +39,7 @@ def _first(columns: dict[str, Any], names: tuple[str, ...]) -> Any | None:
     return next((columns[name] for name in names if name in columns), None)
 
 
-def staff_items(database_url: str, intents: frozenset[str]) -> tuple[list[InboxItem], str]:
+def staff_items(database_url: str, intents: frozenset[str]) -> tuple[list[ReviewItem], str]:
     """Resolved tickets with a staff topic, as inbox items, and a note on what was read."""
     engine = create_engine(sync_url(database_url))
     try:
@@ -77,6 +77,6 @@ def staff_items(database_url: str, intents: frozenset[str]) -> tuple[list[InboxI
         if not message.strip() or is_payload(message) or intent is None:
             continue
         lang = row.language or langid.guess(message) or "en"
-        items.append(InboxItem(item_key(lang, message), lang, mask(message), [(intent, 0.0)],
+        items.append(ReviewItem(item_key(lang, message), lang, mask(message), [(intent, 0.0)],
                                {"staff_topic"}, staff_topic=str(row.topic)))
     return items, f"{len(items)} resolved ticket(s) with a staff topic"

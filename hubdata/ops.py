@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
-from hubdata import updates as inbox
+from hubdata import updates as update_log
 from hubdata.db import transaction
 from hubdata.desk import sla
 from hubdata.models import OPEN_TICKET_STATUSES, TICKET_STATUSES, IncomingUpdate, Ticket
@@ -36,7 +36,7 @@ async def database_ready(sessions: sessionmaker | None,
 
 async def update_backlog(sessions: sessionmaker) -> dict[str, int]:
     """Recorded updates not done yet, by status (pending and retry)."""
-    statuses = (inbox.PENDING, inbox.RETRY)
+    statuses = (update_log.PENDING, update_log.RETRY)
     async with transaction(sessions) as session:
         rows = await session.execute(
             select(IncomingUpdate.status, func.count()).where(IncomingUpdate.status.in_(statuses))

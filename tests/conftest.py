@@ -7,16 +7,21 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
 
+from bot.lifecycle import assemble
+from bot.webhook import make_app
 from hubdata import seed
 from hubdata.db import create_schema, make_engine, make_session_factory, transaction
+from hubdata.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +151,18 @@ async def seeded(sessions: sessionmaker, seed_entries: list[dict[str, Any]]) -> 
     async with transaction(sessions) as session:
         await seed.replace_catalogue(session, seed_entries)
     return sessions
+
+
+WEBHOOK_SECRET = "s3cret-token-for-tests"
+
+
+@pytest.fixture
+async def webhook(database_url: str, sessions: Any) -> AsyncIterator[tuple[TestClient, Any]]:
+    """The webhook endpoint of an adapter on the test's database (its tables made by
+    ``sessions``), with a Bot API client that reaches nothing."""
+    settings = Settings(telegram_api_url="http://127.0.0.1:9/bot", database_url=database_url)
+    async with AsyncExitStack() as stack:
+        application = await assemble(stack, settings)
+        client = TestClient(TestServer(make_app(application, WEBHOOK_SECRET)))
+        await client.start_server()
+        yield client, application

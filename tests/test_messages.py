@@ -10,8 +10,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.handlers.commands import COMMANDS
-from bot.handlers.staff import STAFF_COMMANDS
+from bot.command_menus import FOUNDER_COMMANDS, STAFF_COMMANDS
 from hubdata.catalog import TOPIC_KINDS
 from hubdata.desk.queries import AGE_FILTERS
 from hubdata.i18n import Catalogs
@@ -50,7 +49,7 @@ def referenced_ids() -> set[str]:
     found |= set(DOMAIN_ID.findall((PROJECT_ROOT / "nlu" / "domain.yml").read_text()))
     found |= {f"topic.{t}" for t in TOPIC_KINDS} | {f"sector.{s}" for s in SECTORS}
     found |= {f"stage.{s}" for s in STAGES} | {f"funding_type.{f}" for f in FUNDING_TYPES}
-    found |= {f"command.{c}" for c in (*COMMANDS, *STAFF_COMMANDS)}
+    found |= {f"command.{c}" for c in (*FOUNDER_COMMANDS, *STAFF_COMMANDS)}
     found |= {f"profile.choose_{f}" for f in ("country", "sector", "stage")}
     found |= {f"priority.{p}" for p in PRIORITIES} | {f"ticket_status.{s}" for s in TICKET_STATUSES}
     found |= {f"console.age_{a}" for a in AGE_FILTERS}

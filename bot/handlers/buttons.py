@@ -10,9 +10,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import render
-from bot.conversation import founder_turn, language_of, say
+from bot.founder_turn import founder_turn
 from bot.handlers import privacy, reporting, staff
-from bot.handlers.commands import language_reply, profile_reply, send_reply, set_language
+from bot.handlers.commands import language_reply, profile_reply, set_language
+from bot.replying import language_of, say, send_reply
 from bot.resources import BotContext
 from hubdata import callbacks, founders, geo
 from hubdata.db import transaction

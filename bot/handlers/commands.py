@@ -8,14 +8,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
 from bot import render
-from bot.conversation import founder_turn, language_of, say, send_reply
+from bot.founder_turn import founder_turn
 from bot.handlers import privacy
+from bot.replying import language_of, say, send_reply
 from bot.resources import BotContext
-from hubdata import founders, geo, lexicon
+from hubdata import founders, geo
 from hubdata.catalog import INTENT_TOPICS
 from hubdata.db import transaction
-from hubdata.desk import tickets
+from hubdata.desk import queries
 from hubdata.i18n import language_name
+from hubdata.lexicon.normalisation import normalise
 from hubdata.models import SECTORS, STAGES
 from hubdata.settings import SUPPORTED_LANGUAGES
 
@@ -65,7 +67,7 @@ async def set_language(context: BotContext, update: Update, code: str) -> None:
         await founders.set_language(session, user.id, code)
     try:  # an open ticket speaks to the founder in the language they chose, from now on
         async with transaction(context.sessions) as session:
-            ticket = await tickets.open_for(session, user.id)
+            ticket = await queries.open_for(session, user.id)
             if ticket is not None:
                 ticket.language = code
     except StaleDataError:  # staff changed the ticket at that moment: it keeps its language
@@ -76,7 +78,7 @@ async def set_language(context: BotContext, update: Update, code: str) -> None:
 async def language_command(update: Update, context: BotContext) -> None:
     """/language [code]: set the reply language, or offer the choices."""
     wanted = (context.args or [""])[0].lower()
-    code = wanted if wanted in SUPPORTED_LANGUAGES else lexicon.normalise("language", wanted)
+    code = wanted if wanted in SUPPORTED_LANGUAGES else normalise("language", wanted)
     if code in SUPPORTED_LANGUAGES:
         await set_language(context, update, code)
         return
@@ -118,7 +120,7 @@ def profile_value(field: str, text: str) -> str | None:
         return text.lower()
     if field == "country" and geo.is_country(text.upper()):
         return text.upper()
-    return lexicon.normalise(field, text)
+    return normalise(field, text)
 
 
 async def profile_command(update: Update, context: BotContext) -> None:
@@ -142,7 +144,7 @@ async def human_command(update: Update, context: BotContext) -> None:
     await founder_turn(context, update, "/request_human")
 
 
-# The founder commands, in their menu order (bot/app.py registers them and sets the menus).
+# The founder commands' handlers (their menu is bot.command_menus.FOUNDER_COMMANDS).
 COMMAND_HANDLERS = {
     "start": start,
     "help": help_command,
@@ -151,4 +153,3 @@ COMMAND_HANDLERS = {
     "human": human_command,
     **privacy.COMMAND_HANDLERS,
 }
-COMMANDS = tuple(COMMAND_HANDLERS)

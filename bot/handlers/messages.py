@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import desk
-from bot.conversation import founder_turn, say
+from bot import ticket_routing
+from bot.founder_turn import founder_turn
 from bot.handlers import staff
+from bot.replying import say
 from bot.resources import BotContext
 from hubdata import langid
 
@@ -41,8 +42,8 @@ async def handle_text(update: Update, context: BotContext) -> None:
 
 async def handle_non_text(update: Update, context: BotContext) -> None:
     """Answer stickers, photos, voice notes, locations and files: only text is understood."""
-    if await staff.handle_staff_media(update, context) or await desk.founder_media(context,
-                                                                                   update):
+    if (await staff.handle_staff_media(update, context)
+            or await ticket_routing.founder_media(context, update)):
         return
     await say(context, update, "error.non_text")
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from telegram import Update
 
 from bot import render
-from bot.conversation import language_of, say, send_reply
+from bot.replying import language_of, say, send_reply
 from bot.resources import BotContext
 from hubdata import privacy
 from hubdata.desk.results import Actor

@@ -1,5 +1,5 @@
 """Founders' "report a problem" buttons on result cards (the text of an "other" report is
-taken by ``bot.conversation.founder_turn``)."""
+taken by ``bot.founder_turn.founder_turn``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import html
 from telegram import Update
 
 from bot import render
-from bot.conversation import language_of
-from bot.handlers.commands import send_reply
+from bot.replying import language_of, send_reply
 from bot.resources import BotContext
 from hubdata import reports
 from hubdata.db import transaction

@@ -14,11 +14,11 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot import desk_render
-from bot.conversation import deliver, language_of, say
-from bot.desk import Done, run
+from bot.desk_operations import Done, run
+from bot.replying import deliver, language_of, say
 from bot.resources import BotContext
 from hubdata.db import transaction
-from hubdata.desk import cards, conversation, guard, moderation, queries, staff, tickets
+from hubdata.desk import cards, guard, moderation, queries, staff, ticket_messages, transitions
 from hubdata.desk.results import TELEGRAM, Actor
 from hubdata.models import utcnow
 
@@ -99,7 +99,7 @@ async def reply_command(update: Update, context: BotContext) -> None:
         await say(context, update, "desk.usage_reply",
                   await staff_language(context, actor_of(update).user_id))
         return
-    done = await run(context, lambda session: conversation.reply(
+    done = await run(context, lambda session: ticket_messages.reply(
         session, actor_of(update), number, text, now=utcnow()))
     if not done.result.ok:
         await tell(context, update, done)
@@ -108,7 +108,7 @@ async def reply_command(update: Update, context: BotContext) -> None:
 async def note_command(update: Update, context: BotContext) -> None:
     """/note [number] text: an internal note the founder never sees."""
     number, text = numbered(command_text(update))
-    done = await run(context, lambda session: conversation.add_note(
+    done = await run(context, lambda session: ticket_messages.add_note(
         session, actor_of(update), number, text, now=utcnow()))
     await tell(context, update, done)
 
@@ -125,7 +125,7 @@ async def resolve_command(update: Update, context: BotContext) -> None:
         if member is not None and number is None:
             await say(context, update, "desk.no_current_ticket", staff.interface_language(member))
             return
-    done = await run(context, lambda session: tickets.resolve(
+    done = await run(context, lambda session: transitions.resolve(
         session, settings, actor, number or 0, now=utcnow()))
     await tell(context, update, done)
 
@@ -138,7 +138,7 @@ async def open_command(update: Update, context: BotContext) -> None:
         await say(context, update, "desk.usage_open", await staff_language(context, actor.user_id))
         return
     settings = context.resources.settings
-    done = await run(context, lambda session: tickets.open_for_founder(
+    done = await run(context, lambda session: transitions.open_for_founder(
         session, settings, actor, founder, now=utcnow(), note=note))
     await tell(context, update, done)
 
@@ -181,7 +181,7 @@ async def handle_staff_text(update: Update, context: BotContext) -> bool:
         await say(context, update, "desk.staff_help",
                   await staff_language(context, actor.user_id))
         return True
-    done = await run(context, lambda session: conversation.reply(
+    done = await run(context, lambda session: ticket_messages.reply(
         session, actor, None, message.text or "", now=utcnow()))
     if not done.result.ok:
         await tell(context, update, done)
@@ -215,12 +215,12 @@ async def handle_desk_button(update: Update, context: BotContext, action: dict[s
     op, number = str(action.get("op")), int(action.get("ticket") or 0)
     now = utcnow()
     operations = {
-        "claim": lambda s: tickets.claim(s, settings, actor, number, now=now),
-        "release": lambda s: tickets.release(s, settings, actor, number, now=now),
-        "resolve": lambda s: tickets.resolve(s, settings, actor, number, now=now),
-        "priority": lambda s: tickets.set_priority(s, settings, actor, number,
-                                                   str(action.get("priority")), now=now),
-        "select": lambda s: conversation.select_current(s, actor, number, now=now),
+        "claim": lambda s: transitions.claim(s, settings, actor, number, now=now),
+        "release": lambda s: transitions.release(s, settings, actor, number, now=now),
+        "resolve": lambda s: transitions.resolve(s, settings, actor, number, now=now),
+        "priority": lambda s: transitions.set_priority(s, settings, actor, number,
+                                                       str(action.get("priority")), now=now),
+        "select": lambda s: ticket_messages.select_current(s, actor, number, now=now),
     }
     if op not in operations:
         await query.answer()
@@ -249,7 +249,7 @@ async def _rate(update: Update, context: BotContext, action: dict[str, Any]) -> 
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     rating, number = int(action.get("rating") or 0), int(action.get("ticket") or 0)
-    done = await run(context, lambda session: conversation.rate(
+    done = await run(context, lambda session: ticket_messages.rate(
         session, user.id, number, rating, now=utcnow()))
     lang = done.result.lang or await language_of(context, update)
     notice = done.result.notice
@@ -265,8 +265,7 @@ async def _rate(update: Update, context: BotContext, action: dict[str, Any]) -> 
     await say(context, update, "desk.rating_thanks", lang)
 
 
-# The desk's commands, in their menu order (bot/app.py registers them, bot/staff_menus.py
-# shows them to staff).
+# The desk's commands' handlers (their menu is bot.command_menus.STAFF_COMMANDS).
 COMMAND_HANDLERS = {
     "queue": queue_command,
     "mine": mine_command,
@@ -277,4 +276,3 @@ COMMAND_HANDLERS = {
     "mute": mute_command,
     "unmute": unmute_command,
 }
-STAFF_COMMANDS = tuple(COMMAND_HANDLERS)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from devtools.fake_telegram.server import FakeTelegram
+from devtools.fake_telegram.driver import FakeDriver
 
 MAX_POLL_SECONDS = 60.0
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -59,7 +58,7 @@ def _guard(handler: Handler) -> Handler:
     return wrapped
 
 
-def add_control_routes(app: web.Application, fake: FakeTelegram) -> None:
+def add_control_routes(app: web.Application, fake: FakeDriver) -> None:
     """Register the /_control/* routes for ``fake`` on ``app``."""
 
     async def send(request: web.Request) -> web.Response:

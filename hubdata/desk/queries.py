@@ -1,4 +1,5 @@
-"""Reading tickets for staff: the queue (with filters), one's own tickets, one ticket."""
+"""Reading tickets: one by number, a founder's open or latest one, the staff queue (with
+filters) and one's own tickets."""
 
 from __future__ import annotations
 
@@ -44,6 +45,25 @@ def urgency_key(ticket: Ticket) -> tuple[int, datetime]:
     """Most pressing first: priority, then the oldest (re)opening."""
     rank = PRIORITIES.index(ticket.priority) if ticket.priority in PRIORITIES else 99
     return rank, aware(ticket.reopened_at or ticket.created_at)
+
+
+async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """A ticket by number."""
+    return await session.get(Ticket, ticket_id)
+
+
+async def open_for(session: AsyncSession, founder_id: int) -> Ticket | None:
+    """The founder's open ticket, if any (there is at most one)."""
+    query = (select(Ticket)
+             .where(Ticket.founder_id == founder_id, Ticket.status.in_(OPEN_TICKET_STATUSES))
+             .order_by(Ticket.id.desc()))
+    return (await session.execute(query)).scalars().first()
+
+
+async def latest_for(session: AsyncSession, founder_id: int) -> Ticket | None:
+    """The founder's most recent ticket, open or not."""
+    query = select(Ticket).where(Ticket.founder_id == founder_id).order_by(Ticket.id.desc())
+    return (await session.execute(query)).scalars().first()
 
 
 async def queue(session: AsyncSession, now: datetime, wanted: QueueFilter | None = None,

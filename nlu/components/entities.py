@@ -31,7 +31,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hubdata import lexicon
+from hubdata.lexicon.entries import ENTITY_VALUES
+from hubdata.lexicon.matching import FormIndex, find_entities
+from hubdata.lexicon.tokens import fold
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Learn forms for these entities only (the lexicon's four by default)."""
-        return {"entities": sorted(("country", *lexicon.ENTITY_VALUES))}
+        return {"entities": sorted(("country", *ENTITY_VALUES))}
 
     def __init__(
         self,
@@ -61,9 +63,9 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self.learned = sorted(learned or [])
-        self._index = lexicon.FormIndex(self.learned) if self.learned else None
+        self._index = FormIndex(self.learned) if self.learned else None
         # Build the gazetteer's cached indexes now, at model load, not in the first parse.
-        lexicon.find_entities("grants for women in Kenya", extra=self._index)
+        find_entities("grants for women in Kenya", extra=self._index)
 
     @classmethod
     def create(
@@ -98,7 +100,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the annotated forms the lexicon misses, and persist them."""
         self.learned = self.learn_forms(training_data, set(self._config["entities"]))
-        self._index = lexicon.FormIndex(self.learned) if self.learned else None
+        self._index = FormIndex(self.learned) if self.learned else None
         with self._model_storage.write_to(self._resource) as directory:
             forms = [{"entity": e, "value": v, "text": t} for e, v, t in self.learned]
             (directory / self.FORMS_FILE).write_text(
@@ -116,7 +118,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         spellings: dict[tuple[str, str], str] = {}
         for example in training_data.entity_examples:
             text = example.get(TEXT) or ""
-            found = lexicon.find_entities(text)
+            found = find_entities(text)
             for annotation in example.get(ENTITIES) or []:
                 entity = annotation[ENTITY_ATTRIBUTE_TYPE]
                 start, end = annotation[ENTITY_ATTRIBUTE_START], annotation[ENTITY_ATTRIBUTE_END]
@@ -129,7 +131,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                     for m in found
                 ):
                     continue
-                key = (entity, lexicon.fold(surface))
+                key = (entity, fold(surface))
                 votes.setdefault(key, Counter())[value] += 1
                 spellings.setdefault(key, surface)
         return sorted(
@@ -151,7 +153,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                     ENTITY_ATTRIBUTE_VALUE: match.value,
                     ENTITY_ATTRIBUTE_CONFIDENCE_TYPE: 1.0,
                 }
-                for match in lexicon.find_entities(text, extra=self._index)
+                for match in find_entities(text, extra=self._index)
             ]
             message.set(
                 ENTITIES,

@@ -24,15 +24,17 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hubdata import gazetteer, lexicon
+from hubdata import gazetteer
+from hubdata.lexicon.entries import ITU_NAME
+from hubdata.lexicon.matching import find_entities
 
 COLUMNS_FILE = "columns.json"
 
 
 def intents_named(text: str) -> set[str]:
     """The intents that the ITU names in ``text`` signal."""
-    return {intent for m in lexicon.find_entities(text, names=True)
-            if m.entity == lexicon.ITU_NAME and (intent := gazetteer.intent_of(m.value))}
+    return {intent for m in find_entities(text, names=True)
+            if m.entity == ITU_NAME and (intent := gazetteer.intent_of(m.value))}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)

@@ -13,12 +13,12 @@ from sqlalchemy.exc import OperationalError
 from telegram import Chat, Message, Update, User
 from telegram.error import NetworkError
 
-from bot.conversation import deliver_stored
+from bot.founder_turn import deliver_stored
 from bot.handlers.messages import escape_text
-from bot.processor import InboxUpdateProcessor, current_outcome
+from bot.processor import LoggedUpdateProcessor, current_outcome
 from bot.rasa_client import NLUUnavailable, RasaClient
 from hubdata import replies as bot_replies
-from hubdata import updates as inbox
+from hubdata import updates as update_log
 from hubdata.db import transaction
 
 
@@ -41,7 +41,7 @@ def test_escape_text(text: str, escaped: str) -> None:
 
 
 async def test_processor_records_handles_once_and_marks_done(sessions: Any) -> None:
-    processor = InboxUpdateProcessor(lambda: sessions)
+    processor = LoggedUpdateProcessor(sessions)
     handled: list[int] = []
 
     async def handle(update: Update) -> None:
@@ -52,11 +52,11 @@ async def test_processor_records_handles_once_and_marks_done(sessions: Any) -> N
     await processor.do_process_update(update, handle(update))  # a duplicate
     assert handled == [7]
     async with transaction(sessions) as session:
-        assert await inbox.status_of(session, 7) == inbox.DONE
+        assert await update_log.status_of(session, 7) == update_log.DONE
 
 
 async def test_processor_marks_retry_when_a_handler_asks(sessions: Any) -> None:
-    processor = InboxUpdateProcessor(lambda: sessions, retry_interval_s=0.0)
+    processor = LoggedUpdateProcessor(sessions, retry_interval_s=0.0)
 
     async def rasa_down() -> None:
         outcome = current_outcome()
@@ -64,13 +64,13 @@ async def test_processor_marks_retry_when_a_handler_asks(sessions: Any) -> None:
 
     await processor.do_process_update(text_update(8, 100), rasa_down())
     async with transaction(sessions) as session:
-        assert await inbox.status_of(session, 8) == inbox.RETRY
-        [row] = await inbox.unfinished(session, (inbox.RETRY,))
+        assert await update_log.status_of(session, 8) == update_log.RETRY
+        [row] = await update_log.unfinished(session, (update_log.RETRY,))
         assert row.update_id == 8 and row.attempts == 1
 
 
 async def test_processor_keeps_one_chat_in_order_and_chats_in_parallel(sessions: Any) -> None:
-    processor = InboxUpdateProcessor(lambda: sessions)
+    processor = LoggedUpdateProcessor(sessions)
     events: list[str] = []
 
     async def slow(name: str, delay: float) -> None:
@@ -92,7 +92,7 @@ async def test_processor_still_handles_when_the_database_is_down() -> None:
         def __call__(self) -> Any:
             raise OperationalError("connect", {}, Exception("database is down"))
 
-    processor = InboxUpdateProcessor(lambda: Broken())  # type: ignore[arg-type, return-value]
+    processor = LoggedUpdateProcessor(Broken())  # type: ignore[arg-type]
     handled: list[int] = []
 
     async def handle() -> None:
@@ -149,21 +149,21 @@ async def test_processor_handles_a_chats_earlier_unfinished_update_first(session
     async def handle(update: Update) -> None:
         handled.append(update.update_id)
 
-    processor = InboxUpdateProcessor(lambda: sessions)
+    processor = LoggedUpdateProcessor(sessions)
     processor.application = SimpleNamespace(bot=None, process_update=handle)
     earlier, other_chat = text_update(5, 100, "first"), text_update(4, 200, "elsewhere")
     async with transaction(sessions) as session:
         for update in (earlier, other_chat):
-            await inbox.record(session, update.update_id, update.effective_chat.id,
+            await update_log.record(session, update.update_id, update.effective_chat.id,
                                update.to_dict())
-            await inbox.finish(session, update.update_id, inbox.RETRY, "Rasa down")
+            await update_log.finish(session, update.update_id, update_log.RETRY, "Rasa down")
     later = text_update(6, 100, "second")
     await processor.do_process_update(later, handle(later))
     assert handled == [5, 6]  # chat 100 in order; chat 200's update is not this chat's
     async with transaction(sessions) as session:
-        assert await inbox.status_of(session, 5) == inbox.DONE
-        assert await inbox.status_of(session, 6) == inbox.DONE
-        assert await inbox.status_of(session, 4) == inbox.RETRY
+        assert await update_log.status_of(session, 5) == update_log.DONE
+        assert await update_log.status_of(session, 6) == update_log.DONE
+        assert await update_log.status_of(session, 4) == update_log.RETRY
 
 
 async def test_send_and_mark_marks_what_went_out_when_a_later_reply_fails(sessions: Any) -> None:

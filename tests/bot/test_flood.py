@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.flood import WINDOW_S, FloodGate, Verdict
-from bot.processor import InboxUpdateProcessor
+from bot.processor import LoggedUpdateProcessor
 from tests.bot.test_adapter_units import text_update
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -68,25 +68,25 @@ async def test_the_processor_drops_a_flood_unrecorded_and_tells_once(sessions: A
     async def handle(update_id: int) -> None:
         handled.append(update_id)
 
-    processor = InboxUpdateProcessor(lambda: sessions, flood_per_minute=2, on_flood=tell)
+    processor = LoggedUpdateProcessor(sessions, flood_per_minute=2, on_flood=tell)
     await processor.initialize()
     for update_id in range(1, 6):
         await processor.do_process_update(text_update(update_id, 77), handle(update_id))
     processor.resume([9])  # a recorded update coming back (a retry) is never dropped
     await processor.do_process_update(text_update(9, 77), handle(9))
     assert handled == [1, 2, 9] and told == [3]
-    from hubdata import updates as inbox
+    from hubdata import updates as update_log
     from hubdata.db import transaction
 
     async with transaction(sessions) as session:
-        assert await inbox.status_of(session, 1) == inbox.DONE
-        assert await inbox.status_of(session, 4) is None  # dropped: nothing kept
+        assert await update_log.status_of(session, 1) == update_log.DONE
+        assert await update_log.status_of(session, 4) is None  # dropped: nothing kept
 
 
 async def test_a_burst_from_one_chat_does_not_starve_another(sessions: Any) -> None:
     """With two slots, a chat whose first update is stuck and nine more queued behind it
     used to hold both slots; another chat's update now goes through meanwhile."""
-    processor = InboxUpdateProcessor(lambda: sessions, max_concurrent_updates=2)
+    processor = LoggedUpdateProcessor(sessions, max_concurrent_updates=2)
     release = asyncio.Event()
     done: list[str] = []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -13,13 +14,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram import Update
 
-from bot.app import build_application
+from bot.lifecycle import assemble
 from bot.ops import OpsServer
+from bot.rasa_client import CHANNEL_PATH
 from devtools.fake_telegram import FakeTelegram
 from hubdata import prometheus
-from hubdata import updates as inbox
-from hubdata.db import make_engine, make_session_factory, transaction
-from hubdata.i18n import Catalogs
+from hubdata import updates as update_log
+from hubdata.db import transaction
 from hubdata.models import Ticket
 from hubdata.ops import RASA_READY_PATH
 from hubdata.settings import Settings
@@ -35,7 +36,11 @@ async def rasa() -> AsyncIterator[TestServer]:
     async def ready(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ready", "model": MODEL})
 
+    async def channel(_request: web.Request) -> web.Response:
+        return web.json_response(["not a message"])  # a reply no adapter can render
+
     app.router.add_get(RASA_READY_PATH, ready)
+    app.router.add_post(CHANNEL_PATH, channel)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:
@@ -50,25 +55,22 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-async def running(settings: Settings, sessions: Any) -> tuple[Any, OpsServer]:
-    """An adapter with its database and ops server open (no Rasa client, no desk)."""
-    application = build_application(settings)
-    await application.initialize()
-    resources = application.bot_data
-    resources.sessions, resources.catalogs = sessions, Catalogs()
-    assert resources.ops is not None
-    await resources.ops.start(application)
-    assert resources.ops.url is not None
-    return application, resources.ops
+@asynccontextmanager
+async def adapter(settings: Settings) -> AsyncIterator[tuple[Any, OpsServer]]:
+    """An adapter with its resources open and its ops server listening (not serving)."""
+    async with AsyncExitStack() as stack:
+        application = await assemble(stack, settings)
+        resources = application.bot_data
+        await stack.enter_async_context(application)
+        await resources.ops.start()
+        stack.push_async_callback(resources.ops.stop)
+        assert resources.ops.url is not None
+        yield application, resources.ops
 
 
-async def stopped(application: Any) -> None:
-    await application.bot_data.ops.stop()
-    await application.shutdown()
-
-
-def settings_for(rasa_port: int, api_url: str) -> Settings:
-    return Settings(telegram_api_url=api_url, rasa_port=rasa_port, ops_port=0)
+def settings_for(rasa_port: int, api_url: str, database_url: str) -> Settings:
+    return Settings(telegram_api_url=api_url, rasa_port=rasa_port, ops_port=0,
+                    database_url=database_url)
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -105,25 +107,22 @@ def test_the_exposition_parses_back() -> None:
 
 
 async def test_health_ready_and_metrics_report_the_database_and_rasa(
-    sessions: Any, rasa: TestServer, fake: FakeTelegram,
+    database_url: str, sessions: Any, rasa: TestServer, fake: FakeTelegram,
 ) -> None:
     now = datetime.now(timezone.utc)
     async with transaction(sessions) as session:
-        await inbox.record(session, 900, 501, message(900, "hi"))
+        await update_log.record(session, 900, 501, message(900, "hi"))
         session.add(Ticket(founder_id=501, founder_chat_id=501, language="en",
                            reason="request_human", status="waiting",
                            created_at=now - timedelta(hours=8),
                            first_response_due=now - timedelta(hours=4),
                            resolution_due=now + timedelta(hours=40)))
-    application, ops = await running(settings_for(rasa.port, fake.base_url), sessions)
-    try:
+    async with adapter(settings_for(rasa.port, fake.base_url, database_url)) as (_, ops):
         assert (await get(f"{ops.url}/health"))[0] == 200
         status, body = await get(f"{ops.url}/ready")
         assert status == 200 and '"ready"' in body
         status, text = await get(f"{ops.url}/metrics")
         assert status == 200
-    finally:
-        await stopped(application)
     samples = prometheus.parse(text)
     assert samples["emergebot_model_info", (("replica", "0"), ("model", MODEL))] == 1
     assert samples["emergebot_database_up", ()] == 1
@@ -139,21 +138,16 @@ async def test_health_ready_and_metrics_report_the_database_and_rasa(
 async def test_not_ready_when_the_database_points_nowhere_and_rasa_is_gone(
     fake: FakeTelegram,
 ) -> None:
-    engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:9/nowhere")
     rasa_gone = TestServer(web.Application(), host="127.0.0.1", port=0)
     await rasa_gone.start_server()
     port = rasa_gone.port
     await rasa_gone.close()  # nothing listens there now
-    application, ops = await running(settings_for(port, fake.base_url),
-                                     make_session_factory(engine))
-    try:
+    nowhere = "postgresql+asyncpg://postgres@127.0.0.1:9/nowhere"
+    async with adapter(settings_for(port, fake.base_url, nowhere)) as (_, ops):
         assert (await get(f"{ops.url}/health"))[0] == 200  # up, though it cannot serve
         status, body = await get(f"{ops.url}/ready")
         assert status == 503 and '"database"' in body and '"rasa"' in body
         status, text = await get(f"{ops.url}/metrics")
-    finally:
-        await stopped(application)
-        await engine.dispose()
     assert status == 200
     samples = prometheus.parse(text)
     assert samples["emergebot_database_up", ()] == 0
@@ -161,24 +155,23 @@ async def test_not_ready_when_the_database_points_nowhere_and_rasa_is_gone(
 
 
 async def test_counters_move_when_messages_flow(
-    sessions: Any, rasa: TestServer, fake: FakeTelegram,
+    database_url: str, sessions: Any, rasa: TestServer, fake: FakeTelegram,
 ) -> None:
-    application, ops = await running(settings_for(rasa.port, fake.base_url), sessions)
-    processor = application.update_processor
-    try:
+    settings = settings_for(rasa.port, fake.base_url, database_url)
+    async with adapter(settings) as (application, ops):
+        processor = application.update_processor
         for update_id, text in ((1, "/help"), (2, "/help"), (3, "any grants?")):
             update = Update.de_json(message(update_id, text), application.bot)
             await processor.process_update(update, application.process_update(update))
         status, text = await get(f"{ops.url}/metrics")
-    finally:
-        await stopped(application)
     samples = prometheus.parse(text)
     assert samples["emergebot_updates_received_total", (("kind", "message"),)] == 3
-    # two help texts, and the failed third (no Rasa client here) is told of its error
+    # two help texts, and the failed third (the stand-in Rasa answers nonsense) is told of its
+    # error
     assert samples["emergebot_messages_sent_total", (("method", "sendMessage"),)] == 3
     assert samples["emergebot_handler_errors_total", (("outcome", "failed"),)] == 1
     assert samples["emergebot_update_seconds_count", ()] == 3
     assert samples["emergebot_update_seconds_bucket", (("le", "+Inf"),)] == 3
     async with transaction(sessions) as session:
-        bot_id = inbox.bot_id_from_token(application.bot.token)
-        assert await inbox.status_of(session, 3, bot_id=bot_id) == inbox.FAILED
+        bot_id = update_log.bot_id_from_token(application.bot.token)
+        assert await update_log.status_of(session, 3, bot_id=bot_id) == update_log.FAILED

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram.error import BadRequest
 
-from bot import conversation, desk_render, render, telegram_html
-from bot.desk_delivery import DeskDelivery
+from bot import desk_render, render, replying, telegram_html
+from bot.outbox_delivery import OutboxDelivery
 from devtools.fake_telegram.formatting import parse_text, utf16_len
-from hubdata.desk import tickets
+from hubdata.desk import transitions
 from hubdata.i18n import Catalogs
 from hubdata.settings import Settings
 from tests.hubdata.desk.conftest import AMINA, STAFF_GROUP, Clock, actor, call, make_team, request
@@ -167,13 +167,13 @@ class RefusingBot:
 
 async def test_a_founder_reply_telegram_cannot_parse_is_sent_as_plain_text() -> None:
     bot = RefusingBot(always=True)
-    await conversation.deliver(SimpleNamespace(bot=bot), 42, "<b>Grants &amp; loans</b>")
+    await replying.deliver(SimpleNamespace(bot=bot), 42, "<b>Grants &amp; loans</b>")
     assert bot.sent == [(42, "Grants & loans", None)]
 
 
 async def test_a_founder_reply_is_sent_as_html_when_it_parses() -> None:
     bot = RefusingBot()
-    await conversation.deliver(SimpleNamespace(bot=bot), 42, html.escape("&" * 5000))
+    await replying.deliver(SimpleNamespace(bot=bot), 42, html.escape("&" * 5000))
     ((chat, text, mode),) = bot.sent
     assert mode == "HTML" and accepted(text).endswith("…")
 
@@ -184,7 +184,7 @@ async def test_other_bad_requests_are_not_retried_as_plain_text() -> None:
             raise BadRequest("Chat not found")
 
     with pytest.raises(BadRequest):
-        await conversation.deliver(SimpleNamespace(bot=Broken()), 42, "hi")
+        await replying.deliver(SimpleNamespace(bot=Broken()), 42, "hi")
 
 
 class Tracker:
@@ -199,7 +199,7 @@ class Tracker:
 
 
 async def announced_card(sessions: Any, bot: RefusingBot, founder_text: str
-                         ) -> tuple[DeskDelivery, int, dict[int, str]]:
+                         ) -> tuple[OutboxDelivery, int, dict[int, str]]:
     """A founder writes ``founder_text`` and asks for a person; the adapter posts the card.
 
     Returns:
@@ -208,7 +208,7 @@ async def announced_card(sessions: Any, bot: RefusingBot, founder_text: str
     await make_team(sessions)
     clock = Clock()
     settings = Settings(staff_chat_id=STAFF_GROUP)
-    desk = DeskDelivery(bot, sessions, CATALOGS, settings,  # type: ignore[arg-type]
+    desk = OutboxDelivery(bot, sessions, CATALOGS, settings,  # type: ignore[arg-type]
                         Tracker(founder_text), clock=clock)  # type: ignore[arg-type]
     number, _ = await request(sessions, settings, clock(), last_message=founder_text)
     await desk.announce(number, founder_name="Awa & <Co>" * 12)
@@ -234,8 +234,8 @@ async def test_a_card_telegram_cannot_parse_is_sent_as_plain_text(sessions: Any)
     ((chat, text, mode),) = [s for s in bot.sent if s[0] == STAFF_GROUP]
     assert mode is None and "Bonjour & merci <3" in text and "Awa & <Co>" in text
     bot.sent.clear()
-    await call(desk.sessions, lambda s: tickets.claim(s, desk.settings, actor(AMINA), number,
-                                                      now=desk.clock()))
+    await call(desk.sessions, lambda s: transitions.claim(s, desk.settings, actor(AMINA), number,
+                                                          now=desk.clock()))
     assert set((await desk.flush()).values()) == {"sent"}
     edited = [s for s in bot.sent if s[0] == STAFF_GROUP]  # the card, edited in place
     assert edited and all(mode is None for _, _, mode in bot.sent)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot.app import build_application
-from bot.webhook import SECRET_HEADER, make_app
-from hubdata import updates as inbox
+from bot.webhook import SECRET_HEADER
+from hubdata import updates as update_log
 from hubdata.db import transaction
-from hubdata.settings import Settings
+from tests.conftest import WEBHOOK_SECRET
 
-SECRET = "s3cret-token-for-tests"
+SECRET = WEBHOOK_SECRET
 
 
 def update(update_id: int) -> dict[str, Any]:
@@ -23,18 +22,10 @@ def update(update_id: int) -> dict[str, Any]:
         "from": {"id": 77, "is_bot": False, "first_name": "F"}}}
 
 
-async def client_for(sessions: Any) -> tuple[TestClient, Any]:
-    application = build_application(Settings(telegram_api_url="http://127.0.0.1:9/bot"))
-    application.bot_data.sessions = sessions
-    client = TestClient(TestServer(make_app(application, SECRET)))
-    await client.start_server()
-    return client, application
-
-
 async def test_wrong_or_missing_secret_is_refused_and_nothing_recorded(
-    sessions: Any, caplog: Any
+    sessions: Any, webhook: tuple[TestClient, Any], caplog: Any
 ) -> None:
-    client, application = await client_for(sessions)
+    client, application = webhook
     try:
         for headers in ({SECRET_HEADER: "wrong"}, {}):
             response = await client.post("/telegram", json=update(1), headers=headers)
@@ -42,32 +33,34 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_recorded(
         assert "wrong secret token" in caplog.text
         assert application.update_queue.empty()
         async with transaction(sessions) as session:
-            assert await inbox.status_of(
-                session, 1, bot_id=inbox.bot_id_from_token(application.bot.token)) is None
+            assert await update_log.status_of(
+                session, 1, bot_id=update_log.bot_id_from_token(application.bot.token)) is None
     finally:
         await client.close()
 
 
 async def test_an_update_is_recorded_before_200_and_a_duplicate_is_queued_once(
-    sessions: Any,
+    sessions: Any, webhook: tuple[TestClient, Any],
 ) -> None:
-    client, application = await client_for(sessions)
+    client, application = webhook
     try:
         headers = {SECRET_HEADER: SECRET}
-        bot_id = inbox.bot_id_from_token(application.bot.token)  # as the processor keys it
+        bot_id = update_log.bot_id_from_token(application.bot.token)  # as the processor keys it
         assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
         async with transaction(sessions) as session:
-            assert await inbox.status_of(session, 5, bot_id=bot_id) == inbox.PENDING
+            assert await update_log.status_of(session, 5, bot_id=bot_id) == update_log.PENDING
         async with transaction(sessions) as session:
-            await inbox.finish(session, 5, inbox.DONE, bot_id=bot_id)
+            await update_log.finish(session, 5, update_log.DONE, bot_id=bot_id)
         assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
         assert application.update_queue.qsize() == 1
     finally:
         await client.close()
 
 
-async def test_bodies_that_are_not_updates_are_refused(sessions: Any) -> None:
-    client, application = await client_for(sessions)
+async def test_bodies_that_are_not_updates_are_refused(
+    sessions: Any, webhook: tuple[TestClient, Any],
+) -> None:
+    client, application = webhook
     try:
         headers = {SECRET_HEADER: SECRET}
         assert (await client.post("/telegram", data=b"not json", headers=headers)).status == 400

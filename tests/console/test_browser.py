@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
 from console.app import make_app
-from hubdata.desk import conversation, metrics, tickets
+from hubdata.desk import announcements, metrics, ticket_messages, transitions
 from hubdata.desk.results import TELEGRAM, Actor
 from hubdata.desk.transcript import Line
 from hubdata.settings import PROJECT_ROOT, Settings
@@ -54,24 +54,24 @@ async def desk_with_history(sessions: sessionmaker, settings: Settings) -> dict[
         clock.now = T0 + at
         number, _ = await request(sessions, settings, clock(), founder_id=founder,
                                   language=lang, topic=topic, entities={})
-        await call(sessions, lambda s: tickets.announce(
+        await call(sessions, lambda s: announcements.announce(
             s, settings, number, now=clock(), founder_name=name,
             transcript=[Line("founder", f"question from {name}")]))
         if priority != "normal":
-            await call(sessions, lambda s: tickets.set_priority(s, settings, pedro, number,
-                                                                priority, now=clock()))
+            await call(sessions, lambda s: transitions.set_priority(s, settings, pedro, number,
+                                                                    priority, now=clock()))
         made[key] = number
         return number
 
     async def answer(number: int, who: Actor, after: float, rating: int) -> None:
-        await call(sessions, lambda s: tickets.claim(s, settings, who, number, now=clock()))
+        await call(sessions, lambda s: transitions.claim(s, settings, who, number, now=clock()))
         clock.now += timedelta(minutes=after)
-        await call(sessions, lambda s: conversation.reply(s, who, number, "here is what we found",
-                                                          now=clock()))
-        await call(sessions, lambda s: tickets.resolve(s, settings, who, number, now=clock()))
+        await call(sessions, lambda s: ticket_messages.reply(
+            s, who, number, "here is what we found", now=clock()))
+        await call(sessions, lambda s: transitions.resolve(s, settings, who, number, now=clock()))
         founder = 9000 + list(made.values()).index(number) + 1
-        await call(sessions, lambda s: conversation.rate(s, founder, number, rating,
-                                                         now=clock()))
+        await call(sessions, lambda s: ticket_messages.rate(s, founder, number, rating,
+                                                            now=clock()))
 
     await answer(await open_ticket("fr", 9001, "fr", "funding", "Awa", timedelta()),
                  amina, 12, 5)
@@ -84,7 +84,7 @@ async def desk_with_history(sessions: sessionmaker, settings: Settings) -> dict[
     await open_ticket("ru", 9005, "ru", "events", "Ivan", timedelta(hours=1))
     await open_ticket("zh", 9006, "zh", "hubs", "Li", timedelta(hours=2), "low")
     en = await open_ticket("en", 9007, "en", None, "Sam", timedelta(hours=5))
-    await call(sessions, lambda s: tickets.claim(s, settings, amina, en, now=clock()))
+    await call(sessions, lambda s: transitions.claim(s, settings, amina, en, now=clock()))
     return made
 
 

@@ -6,7 +6,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from hubdata.db import transaction
-from hubdata.desk import staff, tickets
+from hubdata.desk import announcements, staff, transitions
 from hubdata.desk.results import CLI, TELEGRAM, Actor
 from hubdata.desk.transcript import Line
 from hubdata.settings import Settings
@@ -27,7 +27,7 @@ from tests.hubdata.desk.conftest import (
 
 async def a_ticket(sessions: sessionmaker, settings: Settings, clock: Clock) -> int:
     number, _ = await request(sessions, settings, clock())
-    await call(sessions, lambda s: tickets.announce(
+    await call(sessions, lambda s: announcements.announce(
         s, settings, number, now=clock(), founder_name="Awa <script>alert(1)</script>",
         transcript=[Line("founder", "Des subventions <b>agritech</b> ?")]))
     return number
@@ -112,8 +112,8 @@ async def test_actions_reach_the_founder_through_the_outbox(
 async def test_another_staff_member_is_refused(
         client: TestClient, team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await a_ticket(team, settings, clock)
-    await call(team, lambda s: tickets.claim(s, settings, Actor(AMINA, TELEGRAM), number,
-                                             now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, Actor(AMINA, TELEGRAM), number,
+                                                 now=clock()))
     before = len(await pending(team))
     csrf = await sign_in(client, await token_for(team, PEDRO))
     page = await (await client.post(f"/tickets/{number}/reply",

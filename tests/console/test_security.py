@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from console import auth
-from console.app import is_loopback, local_path, make_app
+from console.app import make_app
+from console.context import is_loopback
+from console.session_views import local_path
 from hubdata.db import transaction
 from hubdata.models import AuditEntry
 from hubdata.settings import Settings

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from emergebot import inbox
+from emergebot import review_queue
 from hubdata.catalog import INTENT_TOPICS
 from tests.e2e.harness import Stack, button_labels
 
@@ -43,8 +43,8 @@ def test_two_close_topics_are_asked_and_the_choice_reaches_the_inbox(stack: Stac
     intent = next(i for i, t in INTENT_TOPICS.items() if t == chosen)
     deadline = time.monotonic() + 10
     while True:
-        turns = inbox.read_turns(inbox.tracker_url(stack.env["RASA_TRACKER_DB"]))
-        items = {i.text: i for i in inbox.collect(turns)}
+        turns = review_queue.read_turns(review_queue.tracker_url(stack.env["RASA_TRACKER_DB"]))
+        items = {i.text: i for i in review_queue.collect(turns)}
         if text in items and items[text].founder_choice or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emergebot.evaluation import Prediction, score, write_report
+from emergebot.evaluation import score, write_report
+from emergebot.predictions import Prediction
 from emergebot.registry import locked, now
 from emergebot.training import report_dir
 

@@ -13,7 +13,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from emergebot import modelfiles, nlu_yaml
-from emergebot.inbox_state import InboxState
+from emergebot.review_decisions import ReviewDecisions
 from hubdata.settings import PROJECT_ROOT
 from tests.emergebot import trackers as t
 from tests.emergebot.conftest import EMERGEBOT, cli_env
@@ -92,7 +92,7 @@ def test_labelling_session(project_copy: Path, var_dir: Path) -> None:
     assert modelfiles.fingerprint(project_copy) != before
     assert _digest(PROJECT_ROOT / "nlu" / "data") == real_data
 
-    state = InboxState(var_dir / "nlu-inbox.json")
+    state = ReviewDecisions(var_dir / "nlu-inbox.json")
     assert sorted(e["status"] for e in state.items.values()) == [
         "ignored", "ignored", "labelled", "labelled"]
     inbox = subprocess.run([EMERGEBOT, "nlu", "inbox", "--json"], env=cli_env(var_dir),
@@ -106,7 +106,7 @@ def test_end_of_input_keeps_what_was_labelled(project_copy: Path, var_dir: Path)
     assert "stopped; what was labelled is saved" in result.stdout
     training = load_data(str(project_copy / "nlu" / "data" / "en" / "training.yml"))
     assert FARM in [m.get("text") for m in training.intent_examples]
-    assert len(InboxState(var_dir / "nlu-inbox.json").items) == 1
+    assert len(ReviewDecisions(var_dir / "nlu-inbox.json").items) == 1
 
 
 def test_refuses_to_start_on_malformed_training_data(project_copy: Path, var_dir: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from emergebot import nlu_yaml
 from emergebot.crossvalidation import cross_validate, folds
-from emergebot.evaluation import Prediction, markdown, score
+from emergebot.evaluation import markdown, score
 from emergebot.nlu_data import Project
+from emergebot.predictions import Prediction
 
 
 def _small(root: Path, languages: tuple[str, ...], per_intent: int) -> Project:

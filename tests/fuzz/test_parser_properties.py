@@ -329,13 +329,13 @@ def test_a_phone_number_with_dashes_or_slashes_is_masked(text: str) -> None:
 
 
 async def test_a_ticket_number_beyond_64_bits_is_no_such_ticket(sessions: sessionmaker) -> None:
-    from hubdata.desk import conversation
+    from hubdata.desk import ticket_messages
     from hubdata.models import utcnow
     from tests.hubdata.desk.conftest import AMINA, actor, make_team
 
     await make_team(sessions)
     number, text = numbered("99999999999999999999 hi")
     async with transaction(sessions) as session:
-        result = await conversation.reply(session, actor(AMINA), number, text, now=utcnow())
+        result = await ticket_messages.reply(session, actor(AMINA), number, text, now=utcnow())
     assert not result.ok and result.notice is not None
     assert result.notice.msgid == "desk.no_such_ticket"

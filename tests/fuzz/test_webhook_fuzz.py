@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.webhook import SECRET_HEADER
-from hubdata import updates as inbox
+from hubdata import updates as update_log
 from hubdata.db import transaction
 from hubdata.models import IncomingUpdate
-from tests.bot.test_webhook import SECRET, client_for, update
+from tests.bot.test_webhook import SECRET, update
 from tests.fuzz import hostile
 
 SEED = 20261207
@@ -54,10 +54,10 @@ def _json_decodes(body: bytes) -> bool:
 
 
 async def test_hostile_webhook_calls_never_fail_and_updates_are_queued_once(
-    sessions: Any, capsys: pytest.CaptureFixture[str]
+    sessions: Any, webhook: tuple[Any, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     rng = random.Random(SEED)
-    client, application = await client_for(sessions)
+    client, application = webhook
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
     tried: collections.Counter[str] = collections.Counter()
     statuses: collections.Counter[tuple[str, int]] = collections.Counter()
@@ -107,7 +107,7 @@ async def test_hostile_webhook_calls_never_fail_and_updates_are_queued_once(
         async with transaction(sessions) as session:
             assert await _statuses(session, 77_000) == set()
             for update_id in rng.sample(ids, 50):
-                assert await _statuses(session, update_id) == {inbox.PENDING}
+                assert await _statuses(session, update_id) == {update_log.PENDING}
         # After the storm, a valid update still goes through.
         response = await client.post("/telegram", data=hostile.dumps(update(99_999)),
                                      headers=headers)
@@ -122,11 +122,11 @@ async def test_hostile_webhook_calls_never_fail_and_updates_are_queued_once(
 
 
 async def test_a_webhook_update_is_finished_once_the_processor_has_handled_it(
-    sessions: Any,
+    sessions: Any, webhook: tuple[Any, Any],
 ) -> None:
     """The webhook records an update under the key the processor marks (found by the storm:
     both used to differ in bot id, so every webhook row stayed pending)."""
-    client, application = await client_for(sessions)
+    client, application = webhook
     try:
         headers = {SECRET_HEADER: SECRET}
         assert (await client.post("/telegram", json=update(5), headers=headers)).status == 200
@@ -137,7 +137,7 @@ async def test_a_webhook_update_is_finished_once_the_processor_has_handled_it(
 
         await application.update_processor.do_process_update(queued, handled())
         async with transaction(sessions) as session:
-            left = await inbox.unfinished(session, (inbox.PENDING, inbox.RETRY))
+            left = await update_log.unfinished(session, (update_log.PENDING, update_log.RETRY))
         assert [row.update_id for row in left] == []
     finally:
         await client.close()

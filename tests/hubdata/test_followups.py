@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hubdata.followups import is_elliptical, is_follow_up, remainder
-from hubdata.lexicon import find_entities
+from hubdata.lexicon.matching import find_entities
 
 
 def entities(text: str) -> list[dict[str, Any]]:

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hubdata import gazetteer, lexicon
+from hubdata import gazetteer
+from hubdata.lexicon.entries import ITU_NAME
+from hubdata.lexicon.matching import find_entities
 from hubdata.settings import SUPPORTED_LANGUAGES
 
 
@@ -44,8 +46,8 @@ def test_a_bad_entry_is_refused_with_where_it_is(raw: object, problem: str) -> N
     ("Girls in ICT day events in Kenya", "International Girls in ICT Day"),
 ])
 def test_names_are_found_as_founders_type_them(text: str, name: str) -> None:
-    found = [m.value for m in lexicon.find_entities(text, names=True)
-             if m.entity == lexicon.ITU_NAME]
+    found = [m.value for m in find_entities(text, names=True)
+             if m.entity == ITU_NAME]
     assert found == [name]
     assert gazetteer.intent_of(name) in ("ask_events", "ask_training")
 
@@ -54,6 +56,6 @@ def test_words_inside_a_name_are_not_entities_and_names_are_not_returned_by_defa
     text = "يوم الفتيات في مجال تكنولوجيا المعلومات والاتصالات فيه أنشطة بمصر؟"
     # "الاتصالات" (telecommunications) alone is the connectivity sector; inside the name it
     # is not, and only the country remains.
-    assert [(m.entity, m.value) for m in lexicon.find_entities(text)] == [("country", "EG")]
-    assert [(m.entity, m.value) for m in lexicon.find_entities("الاتصالات في مصر")] == [
+    assert [(m.entity, m.value) for m in find_entities(text)] == [("country", "EG")]
+    assert [(m.entity, m.value) for m in find_entities("الاتصالات في مصر")] == [
         ("sector", "connectivity"), ("country", "EG")]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from hubdata import founders
 from hubdata.db import transaction
-from hubdata.desk import outbox, staff, tickets
+from hubdata.desk import outbox, staff, transitions
 from hubdata.desk.results import TELEGRAM, Actor, Result
 from hubdata.models import AuditEntry, OutboxMessage, Ticket
 from hubdata.settings import Settings
@@ -76,7 +76,7 @@ async def request(sessions: sessionmaker, settings: Settings, now: datetime,
                               "entities": {"country": "SN"}, "last_message": "Bonjour"}
     fields.update(kwargs)
     async with transaction(sessions) as session:
-        ticket, outcome = await tickets.request_from_founder(
+        ticket, outcome = await transitions.request_from_founder(
             session, settings, founder_id=founder_id, chat_id=founder_id, now=now, **fields)
         return int(ticket.id), outcome
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import sessionmaker
 
-from hubdata.desk import conversation, metrics, tickets
+from hubdata.desk import metrics, ticket_messages, transitions
 from hubdata.settings import Settings
 from tests.hubdata.desk.conftest import AMINA, FOUNDER, PEDRO, Clock, actor, call, request
 
@@ -13,18 +13,18 @@ async def test_figures(team: sessionmaker, settings: Settings, clock: Clock) -> 
     start = clock()
     # 1: French funding, replied after 10 min, resolved, rated 5.
     one, _ = await request(team, settings, clock())
-    await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), one, now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), one, now=clock()))
     clock.advance(minutes=10)
-    await call(team, lambda s: conversation.reply(s, actor(AMINA), one, "ok", now=clock()))
-    await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), one, now=clock()))
-    await call(team, lambda s: conversation.rate(s, FOUNDER, one, 5, now=clock()))
+    await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), one, "ok", now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), one, now=clock()))
+    await call(team, lambda s: ticket_messages.rate(s, FOUNDER, one, 5, now=clock()))
     # 2: Spanish, no topic, replied after 300 min (first reply target missed), rated 2.
     two, _ = await request(team, settings, clock(), founder_id=77, language="es", topic=None)
-    await call(team, lambda s: tickets.claim(s, settings, actor(PEDRO), two, now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(PEDRO), two, now=clock()))
     clock.advance(minutes=300)
-    await call(team, lambda s: conversation.reply(s, actor(PEDRO), two, "hola", now=clock()))
-    await call(team, lambda s: tickets.resolve(s, settings, actor(PEDRO), two, now=clock()))
-    await call(team, lambda s: conversation.rate(s, 77, two, 2, now=clock()))
+    await call(team, lambda s: ticket_messages.reply(s, actor(PEDRO), two, "hola", now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(PEDRO), two, now=clock()))
+    await call(team, lambda s: ticket_messages.rate(s, 77, two, 2, now=clock()))
     # 3: French mentor, still waiting.
     await request(team, settings, clock(), founder_id=78, topic="mentor")
     clock.advance(minutes=60)

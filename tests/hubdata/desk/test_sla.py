@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import sessionmaker
 
-from hubdata.desk import conversation, sla, tickets
+from hubdata.desk import sla, ticket_messages, transitions
 from hubdata.settings import Settings, SlaTargets
 from tests.hubdata.desk.conftest import (
     AMINA,
@@ -48,10 +48,10 @@ async def test_first_response_reminders_come_once_each(
 async def test_resolution_reminders_follow_the_first_reply(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number, _ = await request(team, settings, clock())
-    await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number, now=clock()))
     clock.advance(minutes=10)
-    await call(team, lambda s: conversation.reply(s, actor(AMINA), number, "Bonjour",
-                                                  now=clock()))
+    await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), number, "Bonjour",
+                                                     now=clock()))
     clock.advance(minutes=400)  # long past the first-reply target, but it was met
     assert await check(team, settings, clock) == []
     clock.advance(minutes=2160 - 410 + 1)  # 75 % of the 2880-minute resolution target
@@ -77,7 +77,7 @@ async def test_a_jump_past_the_target_sends_only_the_breach(
 async def test_resolved_tickets_are_left_alone(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number, _ = await request(team, settings, clock())
-    await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number, now=clock()))
     clock.advance(days=10)
     assert await check(team, settings, clock) == []
 
@@ -87,7 +87,7 @@ async def test_without_a_staff_group_the_assignee_is_reminded(
     settings = Settings(staff_chat_id=None,
                         sla_first_response=SlaTargets(urgent=10, high=20, normal=40, low=80))
     number, _ = await request(team, settings, clock())
-    await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number, now=clock()))
     clock.advance(minutes=31)
     assert await check(team, settings, clock) == [(AMINA, "desk.sla_first_response_at_risk", 9)]
 
@@ -98,8 +98,8 @@ async def test_priority_sets_the_targets(team: sessionmaker, clock: Clock) -> No
                                   "SLA_AT_RISK_FRACTION": "0.5"})
     assert settings.sla_first_response.urgent == 2 and settings.sla_first_response.normal == 240
     number, _ = await request(team, settings, clock())
-    await call(team, lambda s: tickets.set_priority(s, settings, actor(AMINA), number, "urgent",
-                                                    now=clock()))
+    await call(team, lambda s: transitions.set_priority(s, settings, actor(AMINA), number, "urgent",
+                                                        now=clock()))
     ticket = await ticket_of(team, number)
     assert sla.state_now(ticket, settings, clock()) == "ok"
     assert sla.state_now(ticket, settings, clock() + timedelta(minutes=1.5)) == "at_risk"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from hubdata.db import transaction
-from hubdata.desk import conversation, outbox, tickets
+from hubdata.desk import announcements, deliveries, outbox, ticket_messages, transitions
 from hubdata.desk.clock import aware
 from hubdata.desk.results import CONSOLE
 from hubdata.desk.transcript import Line
@@ -35,7 +35,7 @@ from tests.hubdata.desk.conftest import (
 async def announced(sessions: sessionmaker, settings: Settings, clock: Clock) -> int:
     """A new ticket, announced to the staff group with a short transcript, outbox emptied."""
     number, _ = await request(sessions, settings, clock())
-    await call(sessions, lambda s: tickets.announce(
+    await call(sessions, lambda s: announcements.announce(
         s, settings, number, now=clock(), founder_name="Awa",
         transcript=[Line("founder", "des subventions au Sénégal ?"),
                     Line("bot", "Financement : 3 résultats")]))
@@ -46,8 +46,8 @@ async def announced(sessions: sessionmaker, settings: Settings, clock: Clock) ->
 async def claimed(sessions: sessionmaker, settings: Settings, clock: Clock,
                   by: int = AMINA) -> int:
     number = await announced(sessions, settings, clock)
-    result = await call(sessions, lambda s: tickets.claim(s, settings, actor(by), number,
-                                                          now=clock()))
+    result = await call(sessions, lambda s: transitions.claim(s, settings, actor(by), number,
+                                                              now=clock()))
     assert result.ok, result.notice
     await deliver_all(sessions, clock())
     return number
@@ -56,7 +56,7 @@ async def claimed(sessions: sessionmaker, settings: Settings, clock: Clock,
 async def test_one_open_ticket_per_founder(team: sessionmaker, settings: Settings) -> None:
     first, outcome = await request(team, settings, T0)
     again, second = await request(team, settings, T0)
-    assert (outcome, second, again) == (tickets.CREATED, tickets.ALREADY_OPEN, first)
+    assert (outcome, second, again) == (transitions.CREATED, transitions.ALREADY_OPEN, first)
     ticket = await ticket_of(team, first)
     assert (ticket.status, ticket.priority, ticket.language, ticket.topic) == (
         "waiting", "normal", "fr", "funding")
@@ -69,10 +69,10 @@ async def test_announce_posts_the_card_once_mentioning_speakers(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number, _ = await request(team, settings, clock())
     lines = [Line("founder", "des subventions au Sénégal ?"), Line("bot", "3 résultats")]
-    first = await call(team, lambda s: tickets.announce(s, settings, number, now=clock(),
-                                                        transcript=lines, founder_name="Awa"))
-    second = await call(team, lambda s: tickets.announce(s, settings, number, now=clock(),
-                                                         transcript=lines))
+    first = await call(team, lambda s: announcements.announce(s, settings, number, now=clock(),
+                                                              transcript=lines, founder_name="Awa"))
+    second = await call(team, lambda s: announcements.announce(s, settings, number, now=clock(),
+                                                               transcript=lines))
     assert second.deliveries == []
     (card,) = first.deliveries
     assert card.chat_id == STAFF_GROUP and card.payload["card_of"] == number
@@ -89,7 +89,7 @@ async def test_announce_posts_the_card_once_mentioning_speakers(
 async def test_without_a_staff_group_nothing_is_posted(team: sessionmaker, clock: Clock) -> None:
     settings = Settings(staff_chat_id=None)
     number, _ = await request(team, settings, clock())
-    result = await call(team, lambda s: tickets.announce(s, settings, number, now=clock()))
+    result = await call(team, lambda s: announcements.announce(s, settings, number, now=clock()))
     assert result.deliveries == [] and (await ticket_of(team, number)).announced_at is not None
 
 
@@ -97,13 +97,13 @@ async def test_outsiders_are_refused_and_nothing_changes(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await announced(team, settings, clock)
     operations = [
-        lambda s: tickets.claim(s, settings, actor(OUTSIDER), number, now=clock()),
-        lambda s: tickets.resolve(s, settings, actor(OUTSIDER, CONSOLE), number, now=clock()),
-        lambda s: tickets.set_priority(s, settings, actor(OUTSIDER), number, "urgent",
-                                       now=clock()),
-        lambda s: conversation.reply(s, actor(OUTSIDER), number, "hi", now=clock()),
-        lambda s: conversation.add_note(s, actor(OUTSIDER), number, "x", now=clock()),
-        lambda s: tickets.open_for_founder(s, settings, actor(OUTSIDER), FOUNDER, now=clock()),
+        lambda s: transitions.claim(s, settings, actor(OUTSIDER), number, now=clock()),
+        lambda s: transitions.resolve(s, settings, actor(OUTSIDER, CONSOLE), number, now=clock()),
+        lambda s: transitions.set_priority(s, settings, actor(OUTSIDER), number, "urgent",
+                                           now=clock()),
+        lambda s: ticket_messages.reply(s, actor(OUTSIDER), number, "hi", now=clock()),
+        lambda s: ticket_messages.add_note(s, actor(OUTSIDER), number, "x", now=clock()),
+        lambda s: transitions.open_for_founder(s, settings, actor(OUTSIDER), FOUNDER, now=clock()),
     ]
     for operation in operations:
         result = await call(team, operation)
@@ -120,8 +120,8 @@ async def test_outsiders_are_refused_and_nothing_changes(
 async def test_claim_moves_the_ticket_to_the_private_chat(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await announced(team, settings, clock)
-    result = await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number,
-                                                      now=clock()))
+    result = await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number,
+                                                          now=clock()))
     assert result.ok and result.notice.msgid == "desk.claimed" and result.lang == "fr"
     edit, private, founder = result.deliveries
     assert edit.chat_id == STAFF_GROUP and edit.payload["op"] == "edit_card"
@@ -140,15 +140,15 @@ async def test_claim_moves_the_ticket_to_the_private_chat(
 async def test_double_clicks_and_claims_by_others_change_nothing(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    again = await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number,
-                                                     now=clock()))
-    other = await call(team, lambda s: tickets.claim(s, settings, actor(PEDRO), number,
-                                                     now=clock()))
+    again = await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number,
+                                                         now=clock()))
+    other = await call(team, lambda s: transitions.claim(s, settings, actor(PEDRO), number,
+                                                         now=clock()))
     assert again.refused and again.notice.msgid == "desk.already_yours"
     assert other.refused and other.notice.msgid == "desk.claimed_by_other"
     assert other.notice.params["name"] == "Amina" and other.lang == "es"
-    reply = await call(team, lambda s: conversation.reply(s, actor(PEDRO), number, "hola",
-                                                          now=clock()))
+    reply = await call(team, lambda s: ticket_messages.reply(s, actor(PEDRO), number, "hola",
+                                                             now=clock()))
     assert reply.refused and reply.notice.msgid == "desk.claimed_by_other"
     assert await pending(team) == []
     assert (await ticket_of(team, number)).assignee_id == AMINA
@@ -158,9 +158,9 @@ async def test_replies_reach_the_founder_marked_as_staff(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
     clock.advance(minutes=7)
-    result = await call(team, lambda s: conversation.reply(s, actor(AMINA), None,
-                                                           "Voici deux appels ouverts.",
-                                                           now=clock()))
+    result = await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), None,
+                                                              "Voici deux appels ouverts.",
+                                                              now=clock()))
     assert result.ok
     message, rasa = result.deliveries
     assert message.chat_id == FOUNDER and message.payload["audience"] == "founder"
@@ -177,14 +177,14 @@ async def test_replies_reach_the_founder_marked_as_staff(
 async def test_reply_needs_a_claimed_open_ticket(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await announced(team, settings, clock)
-    nothing = await call(team, lambda s: conversation.reply(s, actor(AMINA), None, "hi",
-                                                            now=clock()))
+    nothing = await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), None, "hi",
+                                                               now=clock()))
     assert nothing.notice.msgid == "desk.no_current_ticket"
-    first = await call(team, lambda s: conversation.reply(s, actor(AMINA), number, "hi",
-                                                          now=clock()))
+    first = await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), number, "hi",
+                                                             now=clock()))
     assert first.notice.msgid == "desk.claim_first"
-    empty = await call(team, lambda s: conversation.reply(s, actor(AMINA), number, "   ",
-                                                          now=clock()))
+    empty = await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), number, "   ",
+                                                             now=clock()))
     assert empty.notice.msgid == "desk.empty_text"
     assert await pending(team) == []
 
@@ -192,22 +192,22 @@ async def test_reply_needs_a_claimed_open_ticket(
 async def test_founder_messages_wait_on_the_ticket_then_reach_the_assignee(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await announced(team, settings, clock)
-    first = await call(team, lambda s: conversation.founder_wrote(s, FOUNDER, "c'est urgent",
-                                                                  now=clock()))
-    second = await call(team, lambda s: conversation.founder_wrote(s, FOUNDER, "merci",
-                                                                   now=clock()))
+    first = await call(team, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "c'est urgent",
+                                                                     now=clock()))
+    second = await call(team, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "merci",
+                                                                      now=clock()))
     assert [d.target for d in first.deliveries] == ["telegram", "rasa"]
     assert msgids(first.deliveries[0].payload) == ["desk.founder_noted"]  # acknowledged once
     assert [d.target for d in second.deliveries] == ["rasa"]
-    await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number, now=clock()))
-    relayed = await call(team, lambda s: conversation.founder_wrote(s, FOUNDER, "vous êtes là ?",
-                                                                    now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number, now=clock()))
+    relayed = await call(team, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "vous êtes là ?",
+                                                                       now=clock()))
     relay, rasa = relayed.deliveries
     assert relay.chat_id == AMINA
     assert relay.payload["parts"] == [{"msgid": "desk.relay_founder", "params": {
         "ticket": number, "name": "Awa", "text": "vous êtes là ?"}}]
     listen, event = rasa.payload["events"]
-    assert listen == tickets.LISTEN
+    assert listen == deliveries.LISTEN
     assert (event["event"], event["text"], event["metadata"]) == (
         "user", "vous êtes là ?", {"desk_ticket": number})
     assert event["parse_data"]["intent"] == {"name": "nlu_fallback", "confidence": 0.0}
@@ -218,20 +218,20 @@ async def test_founder_messages_wait_on_the_ticket_then_reach_the_assignee(
 async def test_resolve_asks_for_a_rating_and_resumes_the_bot(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    result = await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number,
-                                                        now=clock()))
+    result = await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number,
+                                                            now=clock()))
     assert result.ok
     edit, founder, rasa = result.deliveries
     assert edit.payload["buttons"] == []
     assert msgids(founder.payload) == ["desk.resolved_founder"]
     assert [b["action"]["rating"] for b in founder.payload["buttons"][0]] == [1, 2, 3, 4, 5]
-    assert rasa.payload["events"] == [tickets.RESUME, tickets.LISTEN]
+    assert rasa.payload["events"] == [deliveries.RESUME, deliveries.LISTEN]
     async with transaction(team) as session:
         assert (await session.get(Staff, AMINA)).current_ticket_id is None
-    late = await call(team, lambda s: conversation.reply(s, actor(AMINA), number, "encore",
-                                                         now=clock()))
-    twice = await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number,
-                                                       now=clock()))
+    late = await call(team, lambda s: ticket_messages.reply(s, actor(AMINA), number, "encore",
+                                                            now=clock()))
+    twice = await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number,
+                                                           now=clock()))
     assert late.notice.msgid == twice.notice.msgid == "desk.ticket_closed"
     assert len(await pending(team)) == 3  # only the resolution's own deliveries
 
@@ -239,13 +239,13 @@ async def test_resolve_asks_for_a_rating_and_resumes_the_bot(
 async def test_rating_once_by_the_founder_only(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    early = await call(team, lambda s: conversation.rate(s, FOUNDER, number, 5, now=clock()))
+    early = await call(team, lambda s: ticket_messages.rate(s, FOUNDER, number, 5, now=clock()))
     assert early.notice.msgid == "desk.rating_unavailable"
-    await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number, now=clock()))
-    stranger = await call(team, lambda s: conversation.rate(s, OUTSIDER, number, 1, now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number, now=clock()))
+    stranger = await call(team, lambda s: ticket_messages.rate(s, OUTSIDER, number, 1, now=clock()))
     assert stranger.refused
-    rated = await call(team, lambda s: conversation.rate(s, FOUNDER, number, 4, now=clock()))
-    again = await call(team, lambda s: conversation.rate(s, FOUNDER, number, 1, now=clock()))
+    rated = await call(team, lambda s: ticket_messages.rate(s, FOUNDER, number, 4, now=clock()))
+    again = await call(team, lambda s: ticket_messages.rate(s, FOUNDER, number, 1, now=clock()))
     assert rated.ok and rated.notice.msgid == "desk.rating_thanks"
     assert rated.deliveries[0].chat_id == AMINA  # the assignee hears about it
     assert again.notice.msgid == "desk.already_rated"
@@ -255,41 +255,41 @@ async def test_rating_once_by_the_founder_only(
 async def test_asking_again_soon_reopens_later_opens_a_new_ticket(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number, now=clock()))
     clock.advance(hours=2)
     again, outcome = await request(team, settings, clock())
-    assert (again, outcome) == (number, tickets.REOPENED)
+    assert (again, outcome) == (number, transitions.REOPENED)
     ticket = await ticket_of(team, number)
     assert (ticket.status, ticket.assignee_id, ticket.announced_at) == ("reopened", None, None)
     assert aware(ticket.first_response_due) > clock.now  # the clock starts again
-    await call(team, lambda s: tickets.claim(s, settings, actor(AMINA), number, now=clock()))
-    await call(team, lambda s: tickets.resolve(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.claim(s, settings, actor(AMINA), number, now=clock()))
+    await call(team, lambda s: transitions.resolve(s, settings, actor(AMINA), number, now=clock()))
     clock.advance(hours=settings.desk_reopen_window_h + 1)
     fresh, outcome = await request(team, settings, clock())
-    assert outcome == tickets.CREATED and fresh != number
+    assert outcome == transitions.CREATED and fresh != number
 
 
 async def test_priority_moves_the_due_times(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await announced(team, settings, clock)
-    result = await call(team, lambda s: tickets.set_priority(s, settings, actor(PEDRO), number,
-                                                             "urgent", now=clock()))
+    result = await call(team, lambda s: transitions.set_priority(s, settings, actor(PEDRO), number,
+                                                                 "urgent", now=clock()))
     assert result.ok and result.notice.params == {"ticket": number, "priority": "urgent"}
     ticket = await ticket_of(team, number)
     assert (ticket.first_response_due - ticket.created_at).total_seconds() == 15 * 60
-    forged = await call(team, lambda s: tickets.set_priority(s, settings, actor(PEDRO), number,
-                                                             "whenever", now=clock()))
+    forged = await call(team, lambda s: transitions.set_priority(s, settings, actor(PEDRO), number,
+                                                                 "whenever", now=clock()))
     assert forged.notice.msgid == "desk.bad_request"
 
 
 async def test_release_is_for_the_assignee(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    other = await call(team, lambda s: tickets.release(s, settings, actor(PEDRO), number,
-                                                       now=clock()))
+    other = await call(team, lambda s: transitions.release(s, settings, actor(PEDRO), number,
+                                                           now=clock()))
     assert other.notice.msgid == "desk.not_assignee"
-    mine = await call(team, lambda s: tickets.release(s, settings, actor(AMINA), number,
-                                                      now=clock()))
+    mine = await call(team, lambda s: transitions.release(s, settings, actor(AMINA), number,
+                                                          now=clock()))
     assert mine.ok
     ticket = await ticket_of(team, number)
     assert (ticket.status, ticket.assignee_id) == ("waiting", None)
@@ -297,21 +297,22 @@ async def test_release_is_for_the_assignee(
 
 async def test_staff_open_a_ticket_for_a_known_founder(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
-    unknown = await call(team, lambda s: tickets.open_for_founder(s, settings, actor(PEDRO),
-                                                                  123, now=clock()))
+    unknown = await call(team, lambda s: transitions.open_for_founder(s, settings, actor(PEDRO),
+                                                                      123, now=clock()))
     assert unknown.notice.msgid == "desk.founder_unknown"
-    result = await call(team, lambda s: tickets.open_for_founder(
+    result = await call(team, lambda s: transitions.open_for_founder(
         s, settings, actor(PEDRO), FOUNDER, now=clock(), note="follow-up on the grant"))
     assert result.ok
     founder, rasa = result.deliveries
     assert msgids(founder.payload) == ["desk.opened_by_staff"] and founder.payload["lang"] == "fr"
-    assert rasa.payload["events"] == [tickets.PAUSE]
+    assert rasa.payload["events"] == [deliveries.PAUSE]
     ticket = await ticket_of(team, result.ticket_id)
     assert (ticket.status, ticket.assignee_id, ticket.reason) == ("claimed", PEDRO, "staff")
-    busy = await call(team, lambda s: tickets.open_for_founder(s, settings, actor(AMINA),
-                                                               FOUNDER, now=clock()))
+    busy = await call(team, lambda s: transitions.open_for_founder(s, settings, actor(AMINA),
+                                                                   FOUNDER, now=clock()))
     assert busy.notice.msgid == "desk.founder_has_ticket"
-    announce = await call(team, lambda s: tickets.announce(s, settings, ticket.id, now=clock()))
+    announce = await call(team, lambda s: announcements.announce(s, settings, ticket.id,
+                                                                 now=clock()))
     assert [d.chat_id for d in announce.deliveries] == [STAFF_GROUP, PEDRO]
 
 
@@ -322,11 +323,11 @@ async def test_a_concurrent_change_fails_instead_of_overwriting(
         async with stale_session.begin():
             stale = await stale_session.get(Ticket, number)  # read before the console's claim
             assert stale.status == "waiting"
-        await call(team, lambda s: tickets.claim(s, settings, actor(PEDRO, CONSOLE), number,
-                                                 now=clock()))
+        await call(team, lambda s: transitions.claim(s, settings, actor(PEDRO, CONSOLE), number,
+                                                     now=clock()))
         with pytest.raises(StaleDataError):
             async with stale_session.begin():
-                await tickets.claim(stale_session, settings, actor(AMINA), number, now=clock())
+                await transitions.claim(stale_session, settings, actor(AMINA), number, now=clock())
     ticket = await ticket_of(team, number)
     assert ticket.assignee_id == PEDRO
 
@@ -334,15 +335,15 @@ async def test_a_concurrent_change_fails_instead_of_overwriting(
 async def test_a_blocked_founder_is_noted_and_the_assignee_told(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
-    result = await call(team, lambda s: conversation.founder_blocked(s, settings, number,
-                                                                     now=clock()))
+    result = await call(team, lambda s: ticket_messages.founder_blocked(s, settings, number,
+                                                                        now=clock()))
     told, card = result.deliveries
     assert told.chat_id == AMINA and msgids(told.payload) == ["desk.founder_blocked"]
     assert "desk.card_blocked" in msgids(card.payload)
     assert (await ticket_of(team, number)).founder_blocked_at is not None
     rows = await pending(team)
     assert [r.chat_id for r in rows] == [AMINA, STAFF_GROUP]
-    await call(team, lambda s: conversation.founder_wrote(s, FOUNDER, "je suis là", now=clock()))
+    await call(team, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "je suis là", now=clock()))
     assert (await ticket_of(team, number)).founder_blocked_at is None
 
 
@@ -350,8 +351,8 @@ async def test_removing_staff_returns_their_tickets(
         team: sessionmaker, settings: Settings, clock: Clock) -> None:
     number = await claimed(team, settings, clock)
     async with transaction(team) as session:
-        released = await tickets.release_all_of(session, settings, AMINA,
-                                                actor=actor(0, "cli"), now=clock())
+        released = await transitions.release_all_of(session, settings, AMINA,
+                                                    actor=actor(0, "cli"), now=clock())
     assert released == [number]
     assert (await ticket_of(team, number)).status == "waiting"
     rows = await pending(team)

@@ -1,4 +1,5 @@
-"""What maintainers did with inbox items: labelled or ignored items leave the inbox.
+"""What maintainers did with the NLU review queue's items (``emergebot nlu inbox``):
+labelled or ignored items leave the queue.
 
 Kept in one JSON file under var/ (``var/nlu-inbox.json``), keyed by the item key (language and
 normalised masked text), so it holds no personal data. Written atomically.
@@ -16,7 +17,7 @@ LABELLED = "labelled"
 IGNORED = "ignored"
 
 
-class InboxState:
+class ReviewDecisions:
     """The decisions taken on inbox items, loaded from and saved to one file."""
 
     def __init__(self, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The founder's turn: choose the language, ask Rasa, deliver the rendered replies."""
+"""The founder's turn: choose the language, route to the desk or ask Rasa, store the rendered
+replies, deliver them and mark them sent (so that a retried update sends only the rest)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
 
-from bot import render, telegram_html
+from bot import render, ticket_routing
 from bot.processor import current_outcome
 from bot.rasa_client import NLUUnavailable
+from bot.replying import deliver, language_of, say
 from bot.resources import BotContext
 from hubdata import founders, reports
 from hubdata import replies as bot_replies
@@ -22,58 +22,6 @@ from hubdata.models import utcnow
 
 logger = logging.getLogger(__name__)
 EMPTY_REPLY_ATTEMPTS = 6  # then the update is given up and the founder told
-
-
-async def deliver(
-    context: BotContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Send one message (the rate limiter waits out flood control); a blocked bot is logged;
-    HTML that Telegram cannot parse is sent again as plain text."""
-    try:
-        try:
-            await context.bot.send_message(
-                chat_id, render.clip(text), parse_mode=ParseMode.HTML, reply_markup=markup,
-                disable_web_page_preview=True,
-            )
-        except BadRequest as error:
-            if not telegram_html.is_parse_error(error):
-                raise
-            logger.warning("chat %s: Telegram could not parse a reply's HTML (%s); sending "
-                           "it as plain text", chat_id, error.message)
-            await context.bot.send_message(chat_id, telegram_html.as_plain(text),
-                                           reply_markup=markup, disable_web_page_preview=True)
-    except Forbidden:
-        logger.info("chat %s blocked the bot; reply not delivered", chat_id)
-
-
-async def language_of(context: BotContext, update: Update, detected: str | None = None) -> str:
-    """The reply language for this update's founder (see founders.reply_language)."""
-    user = update.effective_user
-    code = user.language_code if user else None
-    if user is None:
-        return founders.reply_language(None, detected, code)
-    async with transaction(context.sessions) as session:
-        founder = await founders.get(session, user.id)
-        return founders.reply_language(founder, detected, code)
-
-
-async def say(context: BotContext, update: Update, msgid: str, lang: str | None = None,
-              **params: Any) -> None:
-    """Send one localised message id to the update's chat (no buttons)."""
-    if update.effective_chat is None:
-        return
-    lang = lang or await language_of(context, update)
-    text = render.html.escape(context.catalogs.render(lang, msgid, params))
-    await deliver(context, update.effective_chat.id, text)
-
-
-async def send_reply(context: BotContext, update: Update, reply: render.Reply) -> None:
-    """Send a rendered reply with its buttons to the update's chat."""
-    chat = update.effective_chat
-    assert chat is not None
-    async with transaction(context.sessions) as session:
-        markup = await render.keyboard(session, chat.id, reply)
-    await deliver(context, chat.id, reply.text, markup)
 
 
 async def render_and_store(
@@ -156,7 +104,6 @@ async def founder_turn(
     """
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    from bot import desk  # here, not at the top: bot.desk builds on this module
 
     async with transaction(context.sessions) as session:
         founder = await founders.get_or_create(session, user.id)
@@ -167,7 +114,7 @@ async def founder_turn(
         lang = founders.reply_language(founder, detected, user.language_code)
         muted = moderation.take_mute_notice(founder, utcnow())
         report_on = reports.take_pending(founder, utcnow()) if founder.pending_report_id else None
-        route = await desk.routing(context, session, user.id)
+        route = await ticket_routing.routing(context, session, user.id)
     if muted is not None:  # staff muted this founder: told once, then not answered
         if muted:
             await say(context, update, "mute.notice", lang)
@@ -175,11 +122,11 @@ async def founder_turn(
     if report_on is not None and not text.startswith("/"):
         # The founder was asked what is wrong with an entry: this message is the report.
         async with transaction(context.sessions) as session:
-            outcome = await reports.record(session, user.id, report_on, "other", utcnow(), text)
-        if outcome in reports.OUTCOME_MESSAGES:
-            await say(context, update, reports.OUTCOME_MESSAGES[outcome], lang)
+            reported = await reports.record(session, user.id, report_on, "other", utcnow(), text)
+        if reported in reports.OUTCOME_MESSAGES:
+            await say(context, update, reports.OUTCOME_MESSAGES[reported], lang)
         return
-    if await desk.intercept(context, update, text, route):
+    if await ticket_routing.intercept(context, update, text, route):
         return  # the founder has an open ticket: staff answer, not the dialogue
     metadata = {
         "update_id": update.update_id,
@@ -218,7 +165,7 @@ async def founder_turn(
         lang = founders.reply_language(now, detected, user.language_code)
         pending = await render_and_store(session, context, chat.id, lang, replies,
                                          update.update_id)
-        opened = await desk.opened_by_turn(session, user.id, user.full_name)
+        opened = await ticket_routing.opened_by_turn(session, user.id, user.full_name)
     await send_and_mark(context, update.update_id, pending)
     if opened is not None:
-        await desk.announce_opened(context, opened, user.full_name)
+        await ticket_routing.announce_opened(context, opened, user.full_name)

@@ -1,4 +1,4 @@
-"""The founder's side of the staff desk in the adapter, and how handlers call the desk.
+"""The founder's side of the staff desk in the adapter: where a founder's message goes.
 
 While a founder has an open ticket, their messages go to the desk, never to Rasa's dialogue:
 the ticket in the database decides, so neither a new Rasa session nor a restart can unpause
@@ -8,49 +8,22 @@ the conversation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 from telegram import Update
 
-from bot.conversation import say
+from bot.desk_operations import run
+from bot.replying import say
 from bot.resources import BotContext
 from hubdata.db import transaction
-from hubdata.desk import conversation, outbox, tickets
-from hubdata.desk.results import Notice, Result
+from hubdata.desk import announcements, outbox, queries, ticket_messages
 from hubdata.desk.transcript import ESCAPE
 from hubdata.models import Ticket, utcnow
 
 logger = logging.getLogger(__name__)
 ASK_FOR_PERSON = "/request_human"
-
-
-@dataclass
-class Done:
-    """A desk operation, committed and delivered."""
-
-    result: Result
-    outcomes: dict[int, str] = field(default_factory=dict)  # outbox row id -> how it went
-
-
-async def run(context: BotContext, operation: Callable[[AsyncSession], Awaitable[Result]]
-              ) -> Done:
-    """Run one desk operation in a transaction, then deliver what it queued.
-
-    A concurrent change of the same ticket (from the console, say) makes it a refusal with the
-    "desk.conflict" notice; nothing is half done.
-    """
-    try:
-        async with transaction(context.sessions) as session:
-            result = await operation(session)
-    except StaleDataError:
-        logger.info("concurrent change of a ticket; refused")
-        result = Result(ok=False, notice=Notice("desk.conflict"))
-    outcomes = await context.desk.flush() if result.deliveries else {}
-    return Done(result, outcomes)
 
 
 async def open_ticket(context: BotContext, update: Update) -> Ticket | None:
@@ -59,7 +32,7 @@ async def open_ticket(context: BotContext, update: Update) -> Ticket | None:
     if user is None:
         return None
     async with transaction(context.sessions) as session:
-        return await tickets.open_for(session, user.id)
+        return await queries.open_for(session, user.id)
 
 
 @dataclass
@@ -72,10 +45,10 @@ class Routing:
 
 async def routing(context: BotContext, session: AsyncSession, user_id: int) -> Routing:
     """The founder's open ticket, and whether the outbox holds events for their conversation."""
-    ticket = await tickets.open_for(session, user_id)
+    ticket = await queries.open_for(session, user_id)
     waiting = False
     if ticket is None:
-        waiting = bool(await outbox.due(session, context.desk.clock() + timedelta(days=1),
+        waiting = bool(await outbox.due(session, context.delivery.clock() + timedelta(days=1),
                                         limit=1, conversation_id=str(user_id)))
     return Routing(ticket, waiting)
 
@@ -95,13 +68,13 @@ async def intercept(context: BotContext, update: Update, text: str, route: Routi
     ticket = route.ticket
     if ticket is None:
         if route.outbox_waiting:
-            await context.desk.flush(str(user.id))  # resume Rasa before it hears the founder
+            await context.delivery.flush(str(user.id))  # resume Rasa before it hears the founder
         return False
     if text.startswith("/"):  # a button or /human: the dialogue is paused
         msgid = "escalation.already_open" if text == ASK_FOR_PERSON else "desk.bot_paused"
         await say(context, update, msgid, ticket.language)
         return True
-    done = await run(context, lambda session: conversation.founder_wrote(
+    done = await run(context, lambda session: ticket_messages.founder_wrote(
         session, user.id, text.replace(ESCAPE, "", 1), now=utcnow()))
     if not done.result.ok:
         return False  # closed in the meantime: the bot answers
@@ -111,18 +84,18 @@ async def intercept(context: BotContext, update: Update, text: str, route: Routi
 async def opened_by_turn(session: AsyncSession, user_id: int, full_name: str) -> int | None:
     """After Rasa answered: the ticket the turn opened, not yet announced to staff (named
     after the founder now), or None."""
-    ticket = await tickets.open_for(session, user_id)
+    ticket = await queries.open_for(session, user_id)
     if ticket is None or ticket.announced_at is not None:
         return None
     if ticket.founder_name is None:
-        await tickets.name_founder(session, int(ticket.id), full_name)
+        await announcements.name_founder(session, int(ticket.id), full_name)
     return int(ticket.id)
 
 
 async def announce_opened(context: BotContext, ticket_id: int, full_name: str) -> None:
     """Announce a ticket the turn opened to staff, and deliver what that queued."""
-    await context.desk.announce(ticket_id, founder_name=full_name)
-    await context.desk.flush()
+    await context.delivery.announce(ticket_id, founder_name=full_name)
+    await context.delivery.flush()
 
 
 async def founder_media(context: BotContext, update: Update) -> bool:

@@ -1,15 +1,15 @@
-"""The life of a ticket: requested, announced, claimed, released, resolved, reopened.
+"""The life of a ticket: its state transitions (requested, opened by staff, claimed, released,
+reprioritised, resolved, reopened).
 
 States and transitions: ``ticket_states.mmd`` next to this file. Every operation checks who
 acts (:mod:`hubdata.desk.guard`), records itself in the audit log, and queues what the change
-means for the people involved in the outbox, in the same transaction.
+means for the people involved in the outbox, in the same transaction. Showing a ticket to
+staff is :mod:`hubdata.desk.announcements`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,79 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hubdata import founders
 from hubdata.desk import audit, cards, outbox, sla, staff
 from hubdata.desk.clock import aware
+from hubdata.desk.deliveries import (
+    LISTEN,
+    PAUSE,
+    RESUME,
+    card_edit,
+    finish,
+    founder_message,
+    private_card,
+)
 from hubdata.desk.guard import assignee_name, refuse, staff_and_ticket
+from hubdata.desk.queries import latest_for, open_for
 from hubdata.desk.results import Actor, Delivery, Notice, Result
-from hubdata.desk.transcript import Line
-from hubdata.models import OPEN_TICKET_STATUSES, PRIORITIES, Staff, Ticket, TicketMessage
+from hubdata.models import PRIORITIES, Staff, Ticket, TicketMessage
 from hubdata.settings import Settings
 
 CREATED = "created"
 ALREADY_OPEN = "already_open"
 REOPENED = "reopened"
-PAUSE = {"event": "pause"}
-RESUME = {"event": "resume"}
-# Rasa's rules expect a user message to follow action_listen; a pause stops the turn before it.
-LISTEN = {"event": "action", "name": "action_listen"}
-
-
-async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
-    """A ticket by number."""
-    return await session.get(Ticket, ticket_id)
-
-
-async def open_for(session: AsyncSession, founder_id: int) -> Ticket | None:
-    """The founder's open ticket, if any (there is at most one)."""
-    query = (select(Ticket)
-             .where(Ticket.founder_id == founder_id, Ticket.status.in_(OPEN_TICKET_STATUSES))
-             .order_by(Ticket.id.desc()))
-    return (await session.execute(query)).scalars().first()
-
-
-async def latest_for(session: AsyncSession, founder_id: int) -> Ticket | None:
-    """The founder's most recent ticket, open or not."""
-    query = select(Ticket).where(Ticket.founder_id == founder_id).order_by(Ticket.id.desc())
-    return (await session.execute(query)).scalars().first()
-
-
-async def staff_names(session: AsyncSession, ticket: Ticket) -> dict[int, str]:
-    """Names of the staff who wrote on the ticket (for transcripts)."""
-    ids = {int(m.staff_id) for m in ticket.messages if m.staff_id is not None}
-    if ticket.assignee_id is not None:
-        ids.add(int(ticket.assignee_id))
-    if not ids:
-        return {}
-    rows = (await session.execute(select(Staff).where(Staff.user_id.in_(ids)))).scalars()
-    return {int(m.user_id): str(m.name) for m in rows}
-
-
-def founder_message(ticket: Ticket, msgid: str, buttons: list[list[cards.Button]] | None = None,
-                    **params: Any) -> Delivery:
-    """A message to the ticket's founder, in the ticket's language."""
-    return outbox.telegram(int(ticket.founder_chat_id), cards.payload(
-        ticket.language, [cards.text(msgid, **params)], buttons, audience="founder"), ticket.id)
-
-
-async def card_edit(session: AsyncSession, settings: Settings, ticket: Ticket) -> list[Delivery]:
-    """Bring the ticket's staff-group card up to date (if it was posted)."""
-    if settings.staff_chat_id is None or ticket.announced_at is None:
-        return []
-    card = cards.group_card(ticket, settings.staff_language, await assignee_name(session, ticket),
-                            edit=True)
-    return [outbox.telegram(settings.staff_chat_id, card, ticket.id)]
-
-
-async def private_card(session: AsyncSession, ticket: Ticket, member: Staff) -> Delivery:
-    """The whole ticket, sent to the staff member who holds it."""
-    card = cards.private_card(ticket, staff.interface_language(member), str(member.name),
-                              await staff_names(session, ticket))
-    return outbox.telegram(int(member.user_id), card, ticket.id)
-
-
-async def finish(session: AsyncSession, result: Result, now: datetime) -> Result:
-    """Store the result's deliveries in the outbox and flush the changes."""
-    await outbox.add(session, result.deliveries, now)
-    await session.flush()
-    return result
 
 
 def _open_clocks(ticket: Ticket, settings: Settings) -> None:
@@ -154,61 +99,6 @@ def _reopen(ticket: Ticket, settings: Settings, now: datetime) -> None:
     ticket.announced_at, ticket.card_message_id = None, None  # a fresh card in the group
     _open_clocks(ticket, settings)
 
-
-async def unannounced(session: AsyncSession, before: datetime | None = None, limit: int = 20
-                      ) -> Sequence[Ticket]:
-    """Open tickets not yet shown to staff (made by the action server or the console), opened
-    or reopened before ``before`` if given."""
-    query = (select(Ticket)
-             .where(Ticket.announced_at.is_(None), Ticket.status.in_(OPEN_TICKET_STATUSES))
-             .order_by(Ticket.id).limit(limit))
-    rows = (await session.execute(query)).scalars().all()
-    if before is None:
-        return rows
-    return [t for t in rows if aware(t.reopened_at or t.created_at) < before]
-
-
-async def name_founder(session: AsyncSession, ticket_id: int, name: str) -> None:
-    """Remember the founder's Telegram name on the ticket (the action server does not know it)."""
-    await session.execute(update(Ticket).where(Ticket.id == ticket_id,
-                                               Ticket.founder_name.is_(None))
-                          .values(founder_name=name[:120])
-                          .execution_options(synchronize_session=False))
-
-
-async def announce(
-    session: AsyncSession,
-    settings: Settings,
-    ticket_id: int,
-    *,
-    now: datetime,
-    transcript: Sequence[Line] = (),
-    founder_name: str | None = None,
-) -> Result:
-    """Show a new (or reopened) ticket to staff: store the conversation before the handoff and
-    post the card to the staff group, mentioning the staff who speak the founder's language.
-    Does nothing if the ticket was announced already."""
-    ticket = await get(session, ticket_id)
-    if ticket is None or ticket.announced_at is not None or not ticket.is_open:
-        return Result(ok=True, ticket_id=ticket_id)
-    if founder_name:
-        ticket.founder_name = founder_name[:120]
-    for line in transcript:
-        ticket.messages.append(TicketMessage(author=line.author, text=line.text[:4000],
-                                             before_handoff=True, created_at=line.at or now))
-    ticket.announced_at = now
-    result = Result(ok=True, ticket_id=ticket.id)
-    if settings.staff_chat_id is not None:
-        speakers = await staff.speakers_of(session, ticket.language)
-        card = cards.group_card(ticket, settings.staff_language,
-                                await assignee_name(session, ticket), speakers)
-        result.deliveries.append(outbox.telegram(settings.staff_chat_id, card, ticket.id))
-    member = await staff.active(session, ticket.assignee_id)
-    if member is not None:  # opened by staff: the story goes to them at once
-        result.deliveries.append(await private_card(session, ticket, member))
-    audit.record(session, Actor.system(), "announce", ticket_id=ticket.id, now=now,
-                 transcript_lines=len(transcript))
-    return await finish(session, result, now)
 
 
 async def open_for_founder(

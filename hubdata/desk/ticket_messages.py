@@ -1,5 +1,9 @@
-"""Messages on a ticket: the founder's, staff replies, internal notes, the rating, and what
-the adapter reports back about their delivery."""
+"""What founders and staff say inside a ticket: the founder's messages, staff replies,
+internal notes, the rating, and what the adapter reports back about their delivery.
+
+Every message is kept on the ticket (a ``TicketMessage``); the founder's messages and staff
+replies are also appended to the founder's paused Rasa conversation, internal notes never.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hubdata.desk import audit, cards, outbox, staff, tickets
+from hubdata.desk import audit, cards, outbox, staff
+from hubdata.desk.deliveries import LISTEN, card_edit, finish, founder_message
 from hubdata.desk.guard import assignee_name, refuse, staff_and_ticket
+from hubdata.desk.queries import open_for
 from hubdata.desk.results import Actor, Notice, Result
-from hubdata.desk.tickets import card_edit, finish, founder_message, open_for
 from hubdata.models import Staff, Ticket, TicketMessage
 from hubdata.settings import Settings
 
@@ -58,7 +63,7 @@ async def founder_wrote(session: AsyncSession, founder_id: int, text: str, *,
     elif not during:
         result.deliveries.append(founder_message(ticket, "desk.founder_noted"))
     result.deliveries.append(outbox.rasa(
-        founder_id, [tickets.LISTEN, rasa_user_event(text, ticket, now)], ticket.id,
+        founder_id, [LISTEN, rasa_user_event(text, ticket, now)], ticket.id,
         keep_paused=True))
     return await finish(session, result, now)
 

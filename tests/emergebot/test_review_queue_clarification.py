@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emergebot import inbox
+from emergebot import review_queue
 from hubdata.settings import PROJECT_ROOT
 from tests.emergebot import trackers as t
 
@@ -28,9 +28,9 @@ def clarify(first: str = "ask_funding", second: str = "ask_mentor") -> Any:
                                                    "seeking_other": "mentor"}}})
 
 
-def _items(path: Path) -> dict[str, inbox.InboxItem]:
-    turns = inbox.read_turns(inbox.tracker_url(str(path)))
-    return {item.text: item for item in inbox.collect(turns)}
+def _items(path: Path) -> dict[str, review_queue.ReviewItem]:
+    turns = review_queue.read_turns(review_queue.tracker_url(str(path)))
+    return {item.text: item for item in review_queue.collect(turns)}
 
 
 def test_the_button_pressed_after_the_question_labels_the_unsure_message(tmp_path: Path) -> None:
@@ -90,4 +90,4 @@ def test_inbox_command_shows_the_founders_choice(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "en · ask_mentor · 1 message(s)" in result.stdout
-    assert inbox.REASONS["founder_choice"] in result.stdout
+    assert review_queue.REASONS["founder_choice"] in result.stdout

@@ -1,4 +1,5 @@
-"""``nlu inbox``: founder messages the model was unsure about, read from Rasa's tracker store.
+"""The NLU review queue (``emergebot nlu inbox``): founder messages the model was unsure
+about, read from Rasa's tracker store.
 
 Rasa's SQL tracker store keeps every event in one table, ``events`` (``sender_id``,
 ``type_name``, ``action_name``, ``timestamp`` and the event as JSON in ``data``); a ``user``
@@ -46,7 +47,7 @@ REASONS = {
 }
 
 
-class InboxError(Exception):
+class ReviewQueueError(Exception):
     """The tracker store cannot be read."""
 
 
@@ -94,7 +95,7 @@ class Turn:
 
 
 @dataclass
-class InboxItem:
+class ReviewItem:
     """A message to label, deduplicated: ``count`` founders' messages normalise to it."""
 
     key: str
@@ -149,12 +150,13 @@ def read_turns(url: str, since: float | None = None) -> list[Turn]:
     """Every founder message in the tracker store, with escalations marked.
 
     Raises:
-        InboxError: the database or its ``events`` table is missing.
+        ReviewQueueError: the database or its ``events`` table is missing.
     """
     engine = create_engine(url)
     try:
         if "events" not in inspect(engine).get_table_names():
-            raise InboxError(f"no events table in {shown_url(url)}: has the bot answered anyone?")
+            raise ReviewQueueError(
+                f"no events table in {shown_url(url)}: has the bot answered anyone?")
         events = Table("events", MetaData(), autoload_with=engine)
         query = select(events.c.sender_id, events.c.type_name, events.c.action_name,
                        events.c.data).where(
@@ -163,10 +165,10 @@ def read_turns(url: str, since: float | None = None) -> list[Turn]:
             query = query.where(events.c.timestamp >= since)
         with engine.connect() as connection:
             rows = connection.execute(query.order_by(events.c.sender_id, events.c.id)).all()
-    except InboxError:
+    except ReviewQueueError:
         raise
     except Exception as error:  # noqa: BLE001 - any driver error means the same to the user
-        raise InboxError(f"cannot read the tracker store {shown_url(url)}: "
+        raise ReviewQueueError(f"cannot read the tracker store {shown_url(url)}: "
                          f"{error.__class__.__name__}") from error
     finally:
         engine.dispose()
@@ -252,9 +254,9 @@ def reasons(turn: Turn, criteria: Criteria) -> set[str]:
 
 
 def collect(turns: Iterable[Turn], criteria: Criteria = Criteria(),
-            staff: Iterable[InboxItem] = ()) -> list[InboxItem]:
+            staff: Iterable[ReviewItem] = ()) -> list[ReviewItem]:
     """The messages worth labelling, masked and deduplicated (unordered)."""
-    items: dict[str, InboxItem] = {}
+    items: dict[str, ReviewItem] = {}
     for turn in turns:
         why = reasons(turn, criteria)
         if not why or (criteria.since is not None and turn.timestamp < criteria.since):
@@ -262,7 +264,7 @@ def collect(turns: Iterable[Turn], criteria: Criteria = Criteria(),
         key = item_key(turn.language, turn.text)
         item = items.get(key)
         if item is None:
-            item = items[key] = InboxItem(key, turn.language, mask(turn.text),
+            item = items[key] = ReviewItem(key, turn.language, mask(turn.text),
                                           turn.ranking[:3], why, last_seen=turn.timestamp)
         else:
             item.count += 1
@@ -291,9 +293,9 @@ def _put_first(suggestions: list[tuple[str, float]], intent: str) -> list[tuple[
     return [(intent, confidence), *rest]
 
 
-def grouped(items: Iterable[InboxItem]) -> list[tuple[str, str, list[InboxItem]]]:
+def grouped(items: Iterable[ReviewItem]) -> list[tuple[str, str, list[ReviewItem]]]:
     """(language, suggested intent, items): biggest groups first, then most frequent items."""
-    groups: dict[tuple[str, str], list[InboxItem]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[ReviewItem]] = defaultdict(list)
     for item in items:
         groups[(item.language, item.suggested)].append(item)
     ordered = sorted(groups.items(),
@@ -302,7 +304,7 @@ def grouped(items: Iterable[InboxItem]) -> list[tuple[str, str, list[InboxItem]]
             for (lang, intent), members in ordered]
 
 
-def ordered(items: Iterable[InboxItem]) -> list[InboxItem]:
+def ordered(items: Iterable[ReviewItem]) -> list[ReviewItem]:
     """The items in inbox order (group by group)."""
     return [item for _, _, members in grouped(items) for item in members]
 

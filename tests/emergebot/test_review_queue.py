@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from emergebot import inbox
+from emergebot import review_queue
 from emergebot.staff_topics import staff_items, topic_intent
 from hubdata.settings import PROJECT_ROOT
 from tests.emergebot import trackers as t
@@ -63,9 +63,10 @@ def tracker_db(tmp_path: Path) -> Path:
     })
 
 
-def _items(path: Path, **criteria: float) -> dict[str, inbox.InboxItem]:
-    turns = inbox.read_turns(inbox.tracker_url(str(path)))
-    return {item.text: item for item in inbox.collect(turns, inbox.Criteria(**criteria))}
+def _items(path: Path, **criteria: float) -> dict[str, review_queue.ReviewItem]:
+    turns = review_queue.read_turns(review_queue.tracker_url(str(path)))
+    criteria_ = review_queue.Criteria(**criteria)
+    return {item.text: item for item in review_queue.collect(turns, criteria_)}
 
 
 def test_selects_unsure_messages_for_each_reason(tracker_db: Path) -> None:
@@ -97,16 +98,16 @@ def test_thresholds_are_options(tracker_db: Path) -> None:
 
 
 def test_groups_by_language_and_intent_biggest_first(tracker_db: Path) -> None:
-    turns = inbox.read_turns(inbox.tracker_url(str(tracker_db)))
-    groups = inbox.grouped(inbox.collect(turns))
+    turns = review_queue.read_turns(review_queue.tracker_url(str(tracker_db)))
+    groups = review_queue.grouped(review_queue.collect(turns))
     assert groups[0][:2] == ("en", "ask_funding")
     assert sum(i.count for i in groups[0][2]) == 2
     assert ("fr", "greet") in [(lang, intent) for lang, intent, _ in groups]
 
 
 def test_missing_tracker_store_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(inbox.InboxError, match="no events table"):
-        inbox.read_turns(inbox.tracker_url(str(tmp_path / "empty.db")))
+    with pytest.raises(review_queue.ReviewQueueError, match="no events table"):
+        review_queue.read_turns(review_queue.tracker_url(str(tmp_path / "empty.db")))
 
 
 def _tickets_db(path: Path) -> str:

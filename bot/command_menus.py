@@ -1,8 +1,11 @@
-"""Telegram's command menu for hub staff: the founder commands and the desk's, in each staff
-member's private chat, in the language the desk speaks to them.
+"""Telegram's command menus: the founder commands for everyone, in each supported language,
+and the founder commands plus the desk's in each staff member's private chat, in the language
+the desk speaks to them.
 
-Staff are added and removed by ``emergebot staff`` in another process, so the menus are
-brought up to date at start-up and then every minute (``DeskDelivery`` runs ``refresh``).
+Staff are added and removed by ``emergebot staff`` in another process, so the staff menus are
+brought up to date at start-up and then every minute (``OutboxDelivery`` runs ``refresh``).
+The handlers of these commands are in ``bot.handlers``; ``bot.app`` checks that the names
+here and the handler tables agree.
 """
 
 from __future__ import annotations
@@ -13,14 +16,27 @@ from sqlalchemy.orm import sessionmaker
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.handlers.commands import COMMANDS
-from bot.handlers.staff import STAFF_COMMANDS
 from hubdata.db import transaction
 from hubdata.desk import staff
 from hubdata.i18n import Catalogs
+from hubdata.settings import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
 REFRESH_INTERVAL_S = 60.0
+# In menu order; each name has a "command.<name>" message in every language.
+FOUNDER_COMMANDS = ("start", "help", "language", "profile", "human", "privacy", "mydata",
+                    "forget")
+STAFF_COMMANDS = ("queue", "mine", "reply", "note", "resolve", "open", "mute", "unmute")
+
+
+async def set_founder_menus(bot: Bot, catalogs: Catalogs) -> None:
+    """Set the founder command menu, in the default language and in each supported one."""
+    for lang in (None, *SUPPORTED_LANGUAGES):
+        await bot.set_my_commands(
+            [BotCommand(name, catalogs.render(lang or DEFAULT_LANGUAGE, f"command.{name}"))
+             for name in FOUNDER_COMMANDS],
+            language_code=lang,
+        )
 
 
 class StaffMenus:
@@ -42,7 +58,7 @@ class StaffMenus:
             if self._shown.get(user_id) == lang:
                 continue
             menu = [BotCommand(name, self.catalogs.render(lang, f"command.{name}"))
-                    for name in (*COMMANDS, *STAFF_COMMANDS)]
+                    for name in (*FOUNDER_COMMANDS, *STAFF_COMMANDS)]
             try:
                 await self.bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
             except TelegramError as error:  # e.g. they never opened a chat with the bot

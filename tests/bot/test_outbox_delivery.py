@@ -10,10 +10,10 @@ from sqlalchemy.orm import sessionmaker
 from telegram.error import Forbidden, RetryAfter
 
 from bot import desk_render
-from bot.desk_delivery import DeskDelivery
 from bot.handlers.staff import numbered
+from bot.outbox_delivery import OutboxDelivery
 from hubdata.db import transaction
-from hubdata.desk import conversation, tickets
+from hubdata.desk import deliveries, ticket_messages, transitions
 from hubdata.i18n import Catalogs
 from hubdata.models import Ticket, TicketMessage
 from hubdata.settings import Settings
@@ -71,19 +71,19 @@ def catalogs() -> Catalogs:
 
 @pytest.fixture
 async def delivery(sessions: sessionmaker, catalogs: Catalogs
-                   ) -> tuple[DeskDelivery, StubBot, StubTracker, Clock]:
+                   ) -> tuple[OutboxDelivery, StubBot, StubTracker, Clock]:
     await make_team(sessions)
     clock, bot, api = Clock(), StubBot(), StubTracker()
     settings = Settings(staff_chat_id=STAFF_GROUP)
-    desk = DeskDelivery(bot, sessions, catalogs, settings, api, clock=clock)  # type: ignore[arg-type]
+    desk = OutboxDelivery(bot, sessions, catalogs, settings, api, clock=clock)  # type: ignore[arg-type]
     return desk, bot, api, clock
 
 
-async def claimed_ticket(desk: DeskDelivery, clock: Clock) -> int:
+async def claimed_ticket(desk: OutboxDelivery, clock: Clock) -> int:
     number, _ = await request(desk.sessions, desk.settings, clock())
     await desk.announce(number, founder_name="Awa")
-    await call(desk.sessions, lambda s: tickets.claim(s, desk.settings, actor(AMINA), number,
-                                                      now=clock()))
+    await call(desk.sessions, lambda s: transitions.claim(s, desk.settings, actor(AMINA), number,
+                                                          now=clock()))
     await desk.flush()
     return number
 
@@ -106,8 +106,8 @@ async def test_a_blocked_founder_is_recorded_and_the_assignee_told(delivery: Any
     desk, bot, api, clock = delivery
     number = await claimed_ticket(desk, clock)
     bot.failures[FOUNDER] = Forbidden("Forbidden: bot was blocked by the user")
-    await call(desk.sessions, lambda s: conversation.reply(s, actor(AMINA), number, "Bonjour",
-                                                           now=clock()))
+    await call(desk.sessions, lambda s: ticket_messages.reply(s, actor(AMINA), number, "Bonjour",
+                                                              now=clock()))
     outcomes = await desk.flush()
     assert "blocked" in outcomes.values()
     async with transaction(desk.sessions) as session:
@@ -123,10 +123,10 @@ async def test_flood_control_keeps_each_chat_in_order(delivery: Any) -> None:
     bot.sent.clear()
     bot.failures[FOUNDER] = RetryAfter(30)
     for text in ("one", "two"):
-        await call(desk.sessions, lambda s, t=text: conversation.reply(
+        await call(desk.sessions, lambda s, t=text: ticket_messages.reply(
             s, actor(AMINA), number, t, now=clock()))
-    await call(desk.sessions, lambda s: conversation.founder_wrote(s, FOUNDER, "hello",
-                                                                   now=clock()))
+    await call(desk.sessions, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "hello",
+                                                                      now=clock()))
     await desk.flush()
     assert [chat for chat, _ in bot.sent] == [AMINA]  # the relay; the founder's two wait
     del bot.failures[FOUNDER]
@@ -141,14 +141,14 @@ async def test_a_new_rasa_session_is_paused_again(delivery: Any) -> None:
     desk, bot, api, clock = delivery
     number = await claimed_ticket(desk, clock)
     api.paused = False
-    await call(desk.sessions, lambda s: conversation.founder_wrote(s, FOUNDER, "toujours là ?",
-                                                                   now=clock()))
+    await call(desk.sessions, lambda s: ticket_messages.founder_wrote(s, FOUNDER, "toujours là ?",
+                                                                      now=clock()))
     await desk.flush()
-    assert api.appended[-1] == (str(FOUNDER), [tickets.PAUSE])
-    await call(desk.sessions, lambda s: tickets.resolve(s, desk.settings, actor(AMINA), number,
-                                                        now=clock()))
+    assert api.appended[-1] == (str(FOUNDER), [deliveries.PAUSE])
+    await call(desk.sessions, lambda s: transitions.resolve(s, desk.settings, actor(AMINA), number,
+                                                            now=clock()))
     await desk.flush()
-    assert api.appended[-1] == (str(FOUNDER), [tickets.RESUME, tickets.LISTEN])
+    assert api.appended[-1] == (str(FOUNDER), [deliveries.RESUME, deliveries.LISTEN])
 
 
 def test_render_escapes_and_mentions(catalogs: Catalogs) -> None:
@@ -178,8 +178,7 @@ async def test_staff_get_the_desk_commands_in_their_menu_in_their_language(
     menus (the default scope) are untouched. Checked against the fake Bot API."""
     from telegram import Bot, BotCommandScopeChat
 
-    from bot.handlers.staff import STAFF_COMMANDS
-    from bot.staff_menus import StaffMenus
+    from bot.command_menus import STAFF_COMMANDS, StaffMenus
     from devtools.fake_telegram import FakeTelegram
     from hubdata.desk import staff
     from tests.hubdata.desk.conftest import PEDRO, T0

@@ -20,11 +20,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import desk_render, telegram_html
+from bot.command_menus import REFRESH_INTERVAL_S, StaffMenus
 from bot.rasa_client import NLUUnavailable
 from bot.rasa_tracker import RasaTrackerAPI
-from bot.staff_menus import REFRESH_INTERVAL_S, StaffMenus
 from hubdata.db import transaction
-from hubdata.desk import conversation, outbox, sla, tickets, transcript
+from hubdata.desk import (
+    announcements,
+    deliveries,
+    outbox,
+    queries,
+    sla,
+    ticket_messages,
+    transcript,
+)
 from hubdata.desk.clock import Clock, aware, system_clock
 from hubdata.desk.results import Result
 from hubdata.i18n import Catalogs
@@ -55,12 +63,17 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 300))
 
 
-class DeskDelivery:
+class OutboxDelivery:
     """Delivers the desk's outbox; announces new tickets; reminds staff of SLA targets."""
 
     def __init__(self, bot: Bot, sessions: sessionmaker, catalogs: Catalogs, settings: Settings,
-                 tracker_api: RasaTrackerAPI, clock: Clock = system_clock) -> None:
-        """Keep what delivering needs; ``start()`` launches the periodic tasks."""
+                 tracker_api: RasaTrackerAPI, clock: Clock = system_clock,
+                 menus: StaffMenus | None = None) -> None:
+        """Keep what delivering needs; ``start()`` launches the periodic tasks.
+
+        Args:
+            menus: The staff command menus, refreshed every minute (none: not refreshed).
+        """
         self.bot = bot
         self.sessions = sessions
         self.catalogs = catalogs
@@ -70,7 +83,7 @@ class DeskDelivery:
         self._flush_lock = asyncio.Lock()
         self._announce_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
-        self.menus: StaffMenus | None = None  # set by the adapter: staff command menus
+        self.menus = menus
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -111,7 +124,7 @@ class DeskDelivery:
     async def poll(self) -> None:
         """Announce tickets opened elsewhere and deliver what other processes queued."""
         async with transaction(self.sessions) as session:  # announce_opened() gets a head start
-            waiting = [t.id for t in await tickets.unannounced(
+            waiting = [t.id for t in await announcements.unannounced(
                 session, before=self.clock() - ANNOUNCE_GRACE)]
         for ticket_id in waiting:
             await self.announce(ticket_id)
@@ -131,7 +144,7 @@ class DeskDelivery:
         Rasa's tracker (the last founder message if Rasa cannot be reached)."""
         async with self._announce_lock:
             async with transaction(self.sessions) as session:
-                ticket = await tickets.get(session, ticket_id)
+                ticket = await queries.get(session, ticket_id)
                 if ticket is None or ticket.announced_at is not None or not ticket.is_open:
                     return
                 founder_id, lang, last = ticket.founder_id, ticket.language, ticket.last_message
@@ -148,8 +161,9 @@ class DeskDelivery:
                 lines = [transcript.Line("founder", last)] if last and since is None else []
             try:
                 async with transaction(self.sessions) as session:
-                    await tickets.announce(session, self.settings, ticket_id, now=self.clock(),
-                                           transcript=lines, founder_name=founder_name)
+                    await announcements.announce(session, self.settings, ticket_id,
+                                                 now=self.clock(), transcript=lines,
+                                                 founder_name=founder_name)
             except StaleDataError:
                 logger.info("ticket %s changed while being announced; next round", ticket_id)
 
@@ -197,10 +211,10 @@ class DeskDelivery:
             if attempt.status == BLOCKED and row.payload.get("audience") == "founder" and (
                     row.ticket_id is not None):
                 if row.payload.get("reply_row"):
-                    await conversation.reply_delivered(session, int(row.payload["reply_row"]),
-                                                       BLOCKED)
-                await conversation.founder_blocked(session, self.settings, int(row.ticket_id),
-                                                   now=self.clock())
+                    await ticket_messages.reply_delivered(session, int(row.payload["reply_row"]),
+                                                          BLOCKED)
+                await ticket_messages.founder_blocked(session, self.settings, int(row.ticket_id),
+                                                      now=self.clock())
         return attempt.status
 
     async def _to_rasa(self, row: OutboxMessage) -> Attempt:
@@ -213,7 +227,7 @@ class DeskDelivery:
                     ticket = await session.get(Ticket, row.ticket_id) if row.ticket_id else None
                     still_open = ticket is not None and ticket.is_open
                 if still_open:  # a new Rasa session unpaused it: pause again
-                    await self.tracker_api.append_events(conversation_id, [tickets.PAUSE])
+                    await self.tracker_api.append_events(conversation_id, [deliveries.PAUSE])
         except NLUUnavailable as error:
             return Attempt(RETRY, str(error), _backoff(row.attempts + 1))
         return Attempt(SENT)
@@ -268,7 +282,7 @@ class DeskDelivery:
             return Attempt(RETRY, str(error), _backoff(row.attempts + 1))
         async with transaction(self.sessions) as session:
             if payload.get("card_of"):
-                await conversation.card_sent(session, int(payload["card_of"]), sent.message_id)
+                await ticket_messages.card_sent(session, int(payload["card_of"]), sent.message_id)
             if payload.get("reply_row"):
-                await conversation.reply_delivered(session, int(payload["reply_row"]), SENT)
+                await ticket_messages.reply_delivered(session, int(payload["reply_row"]), SENT)
         return Attempt(SENT)
