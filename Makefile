@@ -69,8 +69,14 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
 		fonts-noto-color-emoji fonts-noto-cjk; }
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each test file stays in one process, so
+# a file's shared stack starts once), then the few tests that stop or restart a service the
+# others use (marked exclusive) run alone. Exit code 5 is "no test selected" (PYTEST_ARGS chose
+# none of them). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 4
 test: setup browser
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not exclusive" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m exclusive $(PYTEST_ARGS) || test $$? -eq 5
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)

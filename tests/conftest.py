@@ -89,7 +89,10 @@ async def _postgres_ready() -> str | None:
             exists = await admin.fetchval("select 1 from pg_database where datname = $1",
                                           url.database)
             if not exists:
-                await admin.execute(f'create database "{url.database}"')
+                try:
+                    await admin.execute(f'create database "{url.database}"')
+                except asyncpg.exceptions.DuplicateDatabaseError:
+                    pass  # another test process (make test runs several) made it meanwhile
         finally:
             await admin.close()
     except Exception as error:  # noqa: BLE001 - any failure means "not usable"

@@ -153,6 +153,7 @@ def _redis_restart() -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.exclusive
 def test_redis_going_away_and_coming_back(prod: Stack) -> None:
     chat = 70_001
     subprocess.run(["redis-cli", "shutdown", "nosave"], capture_output=True)
@@ -170,6 +171,7 @@ def test_redis_going_away_and_coming_back(prod: Stack) -> None:
     assert prod.is_message(after["text"], "en", "thank"), after["text"]
 
 
+@pytest.mark.exclusive
 def test_postgresql_going_away_and_coming_back(prod: Stack) -> None:
     chat = 70_002
     cluster = sorted(os.listdir("/etc/postgresql"))[0]
