@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import runtime
@@ -14,6 +15,7 @@ from actions.base import DatabaseAction, intent_button, say
 from actions.choices import TOPIC_INTENTS, country_buttons, sector_buttons
 from hubdata import answers, catalog, founders, searches
 from hubdata.followups import is_elliptical
+from hubdata.models import Founder
 
 ANY = "any"
 NEEDS_COUNTRY = frozenset({"funding", "hubs"})
@@ -83,6 +85,18 @@ def _filter_values(
     return values, origins
 
 
+_PROFILE = select(Founder.country, Founder.sector, Founder.stage)
+
+
+async def _profile(session: AsyncSession, user: int) -> Any:
+    """The founder's country, sector and stage (attributes of a row); an empty profile is
+    created on first contact, as ``founders.get_or_create`` does, which it is used for."""
+    row = (await session.execute(_PROFILE.where(Founder.user_id == user))).first()
+    if row is None:
+        return await founders.get_or_create(session, user)
+    return row
+
+
 async def answer_topic(
     dispatcher: CollectingDispatcher, tracker: Tracker, session: AsyncSession, topic: str
 ) -> list[dict[str, Any]]:
@@ -91,7 +105,7 @@ async def answer_topic(
     language = runtime.reply_language(tracker)
     today = runtime.today()
     mentioned = runtime.entity_values(tracker)
-    profile = await founders.get_or_create(session, user)
+    profile = await _profile(session, user)
     values, origins = _filter_values(tracker, topic, mentioned, profile)
     country, sector = values["country"], values["sector"]
     funding_type = mentioned.get("funding_type") or (
@@ -99,9 +113,9 @@ async def answer_topic(
     )
     events: list[dict[str, Any]] = [SlotSet("topic", topic), SlotSet("fallback_count", 0.0)]
     text = tracker.latest_message.get("text") or ""
-    answer = await answers.best(session, text, language, topic, today)
-    if answer is not None:
-        dispatcher.utter_message(json_message={"answer_id": answer.id})
+    answer_id = await answers.best_id(session, text, language, topic, today)
+    if answer_id is not None:
+        dispatcher.utter_message(json_message={"answer_id": answer_id})
 
     if topic in NEEDS_COUNTRY and not country:
         say(dispatcher, "ask.country", country_buttons(topic, language), topic=topic)
@@ -119,12 +133,13 @@ async def answer_topic(
         language=language,
         past_editions=topic == "events" and catalog.asks_past_editions(text),
     )
-    results = await catalog.find(session, query, today)
+    # ``catalog.find``'s results, from the cached catalogue (fresh after any committed change)
+    results = await catalog.find_entries(session, query, today)
     relaxed = False
     if not results and query.sector:
         relaxed = True
         query = catalog.Query(**{**query.__dict__, "sector": None})
-        results = await catalog.find(session, query, today)
+        results = await catalog.find_entries(session, query, today)
     filters = {k: v for k, v in (("country", query.country), ("sector", query.sector),
                                  ("funding_type", query.funding_type)) if v}
     params: dict[str, Any] = {"topic": topic, "filters": filters}
@@ -133,8 +148,8 @@ async def answer_topic(
     stored: dict[str, Any] = {"topic": topic, **filters}
     if profile.stage:
         stored["stage"] = profile.stage
-    search = await searches.save(session, user, topic, stored, [r.id for r in results],
-                                 catalog.supply(results))
+    search_id = await searches.add(session, user, topic, stored, [r.id for r in results],
+                                   catalog.supply(results))
     if not results:
         buttons = []
         if query.country:
@@ -147,7 +162,7 @@ async def answer_topic(
     message: dict[str, Any] = {
         "msgid": "results.relaxed" if relaxed else "results.found",
         "params": {**params, "count": len(results)},
-        "search_id": search.id,
+        "search_id": search_id,
     }
     carried = {k: getattr(query, k) for k in origins if getattr(query, k)}
     if carried:

@@ -1,6 +1,9 @@
 """``python -m bench``: benchmark the whole stack and a default-config Rasa beside it.
 
 ``make bench`` runs it; pass options with ``make bench BENCH_ARGS="--quick --skip-baseline"``.
+``--against REV`` runs the same load, after ours, on a stack of the code at git revision REV
+(a temporary worktree) serving the same model, and shows its figures beside ours; it implies
+``--skip-baseline`` unless ``--with-baseline`` is given.
 The reports go to ``bench/results/latest.md`` and ``latest.json`` (and timestamped copies).
 """
 
@@ -86,6 +89,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, help="our model (default: the current one)")
     parser.add_argument("--results-dir", type=Path, help="where reports go (bench/results)")
     parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also run the same load on a stack of the code at git revision REV (e.g. HEAD~1), "
+        "checked out in a temporary worktree, serving the same model (--model applies to both); "
+        "implies --skip-baseline unless --with-baseline",
+    )
+    parser.add_argument(
+        "--with-baseline",
+        action="store_true",
+        help="with --against, run the default-config baseline too",
+    )
+    parser.add_argument(
         "--clinc150",
         action="store_true",
         help="only the CLINC150 benchmark (bench/clinc150.py; --skip-baseline and "
@@ -113,6 +128,14 @@ def plan_from(args: argparse.Namespace) -> LoadPlan:
     return replace(plan, profile_s=0.0) if args.skip_profile else plan
 
 
+def wants_baseline(args: argparse.Namespace) -> bool:
+    """Whether to run the default-config baseline: not with --skip-baseline, and with
+    --against only when --with-baseline asks for it (two stacks of ours are enough load)."""
+    if args.skip_baseline:
+        return False
+    return args.against is None or args.with_baseline
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print where the report is."""
     from bench.runner import Options, run
@@ -131,11 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         plan=plan_from(args),
         layout=args.layout,
         model=args.model,
-        baseline=not args.skip_baseline,
+        baseline=wants_baseline(args),
         retrain_baseline=args.retrain_baseline,
         stale_baseline_ok=args.stale_baseline_ok,
         training=not args.skip_training,
         accuracy=not args.skip_accuracy,
+        against=args.against,
         command=" ".join(["python -m bench", *map(shlex.quote, argv)]),
     )
     if args.results_dir is not None:

@@ -138,6 +138,55 @@ def _accuracy(report: dict[str, Any]) -> list[str]:
     return _table(["language", *(SYSTEM_TITLES.get(k, k) for k in systems)], rows)
 
 
+def against_label(revision: dict[str, Any], width: int = 60) -> str:
+    """``abc1234 (HEAD~1) "subject"``, the subject cut at ``width`` characters."""
+    subject = revision.get("subject", "")
+    if len(subject) > width:
+        subject = subject[: width - 1].rstrip() + "…"
+    rev = revision.get("rev")
+    named = f" ({rev})" if rev and rev != revision.get("short") else ""
+    return f"`{revision.get('short', '?')}`{named} \"{subject}\""
+
+
+def _against(against: dict[str, Any] | None) -> list[str]:
+    """The "Ours beside REV" section: the same load on a stack of another revision's code."""
+    if not against:
+        return []
+    revision = against["revision"]
+    system = against.get("system") or {}
+    lines = [
+        f"## Ours beside {against_label(revision)}",
+        "",
+        f"The same load plan on a stack of the code at `{revision.get('rev')}` (commit "
+        f"`{revision.get('commit')}`: {revision.get('subject')}), checked out in a temporary "
+        f"worktree and serving the same model, `{against.get('model')}`; run after ours, never "
+        "at the same time.",
+        "",
+    ]
+    evidence = system.get("source") or {}
+    if evidence:
+        lines += [
+            "Each of its processes was checked to run that worktree's code (cwd, PYTHONPATH, "
+            "main module): "
+            + ", ".join(
+                f"{k} `{v.get('main_module_in_tree') or v.get('main_module')}`"
+                for k, v in evidence.items()
+            )
+            + ".",
+            "",
+        ]
+    if system.get("error"):
+        lines += [f"Failed: {system['error']}", ""]
+    rows = against.get("comparison") or []
+    if rows:
+        short = revision.get("short", "?")
+        lines += _table(
+            ["figure", "ours", f"`{short}`", f"ours / {short}"],
+            [[r["figure"], r["ours"], r["theirs"], _fmt(r["ratio"], 2)] for r in rows],
+        )
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The report as Markdown."""
     meta = report["meta"]
@@ -178,9 +227,22 @@ def markdown(report: dict[str, Any]) -> str:
             ["figure", "ours", "default config", "ours / default"],
             [[r["figure"], r["ours"], r["default"], _fmt(r["ratio"], 2)] for r in report["ratios"]],
         )
-    for key, system in report["systems"].items():
-        title = SYSTEM_TITLES.get(key, key)
-        lines += [f"## Load: {title} (`{system.get('model', '?')}`)", ""]
+    lines += _against(report.get("against"))
+    loads = [
+        (f"## Load: {SYSTEM_TITLES.get(key, key)} (`{system.get('model', '?')}`)", system)
+        for key, system in report["systems"].items()
+    ]
+    if report.get("against"):
+        against = report["against"]
+        loads.append(
+            (
+                f"## Load: {against_label(against['revision'])} "
+                f"(`{(against.get('system') or {}).get('model', '?')}`)",
+                against.get("system") or {},
+            )
+        )
+    for heading, system in loads:
+        lines += [heading, ""]
         if system.get("error"):
             lines += [f"Failed: {system['error']}", ""]
         lines += _steps(system)
@@ -204,15 +266,21 @@ def markdown(report: dict[str, Any]) -> str:
         ]
         nlu = system.get("nlu") or {}
         http = system.get("parse_http") or {}
-        lines += [
+        parse_http = (
             f"NLU parse alone: HTTP `/model/parse` p50 {_fmt(http.get('p50_ms'))} ms, "
-            f"p99 {_fmt(http.get('p99_ms'))} ms; in-process Agent p50 "
-            f"{_fmt((nlu.get('parse') or {}).get('p50_ms'))} ms, p99 "
-            f"{_fmt((nlu.get('parse') or {}).get('p99_ms'))} ms; model load "
-            f"{_fmt(nlu.get('load_s'))} s after a {_fmt(nlu.get('import_s'))} s import; "
-            f"agent peak memory {_fmt(nlu.get('peak_rss_mb'))} MiB.",
-            "",
-        ]
+            f"p99 {_fmt(http.get('p99_ms'))} ms"
+        )
+        if not nlu:  # e.g. --against: the in-process probe runs once per model file, for ours
+            lines += [parse_http + ".", ""]
+        else:
+            lines += [
+                parse_http + "; in-process Agent p50 "
+                f"{_fmt((nlu.get('parse') or {}).get('p50_ms'))} ms, p99 "
+                f"{_fmt((nlu.get('parse') or {}).get('p99_ms'))} ms; model load "
+                f"{_fmt(nlu.get('load_s'))} s after a {_fmt(nlu.get('import_s'))} s import; "
+                f"agent peak memory {_fmt(nlu.get('peak_rss_mb'))} MiB.",
+                "",
+            ]
         training = system.get("training") or {}
         if training:
             cached = (

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench import against as against_rev
 from bench import report as report_file
 from bench import targets, training
 from bench.founders import parse_texts
@@ -42,6 +43,7 @@ class Options:
     stale_baseline_ok: bool = False
     training: bool = True
     accuracy: bool = True
+    against: str | None = None  # a git revision: the same load on a stack of its code
     command: str = "make bench"
 
 
@@ -80,10 +82,13 @@ def _load() -> str:
 
 
 def _phase(report: dict[str, Any], name: str, action: Callable[[], Any]) -> Any:
-    """Run one phase; a failure is recorded in the report and the run goes on."""
+    """Run one phase; a failure is recorded in the report and the run goes on (except a stack
+    of ``--against`` that would not run its revision's code: that stops the run)."""
     print(f"== {name}", flush=True)
     try:
         return action()
+    except against_rev.WrongCode:
+        raise
     except Exception as error:  # noqa: BLE001 - one failed phase must not lose the others
         traceback.print_exc()
         report["errors"].append(f"{name}: {type(error).__name__}: {error}")
@@ -122,6 +127,40 @@ def nlu_probe(model: Path, texts: list[str], out_dir: Path, heldout: bool) -> di
     return result
 
 
+def run_against(
+    revision: against_rev.Revision,
+    model: Path,
+    options: Options,
+    artifacts: Path,
+    report: dict[str, Any],
+) -> dict[str, Any]:
+    """The load of ``options.plan`` on a stack of ``revision``'s code serving ``model``.
+
+    The revision is checked out in a temporary worktree (removed afterwards, also on failure),
+    its catalogs compiled; a failed phase is recorded as in :func:`_phase`.
+    """
+    label = f"{revision.short} ({revision.rev})"
+    system: dict[str, Any] = {"model": model.name}
+    with against_rev.worktree(revision) as tree:
+        print(f"== worktree of {label} in {tree}", flush=True)
+        compiled = _phase(
+            report,
+            f"catalogs of {label}",
+            partial(against_rev.compile_catalogs, tree, artifacts / "catalogs.log"),
+        )
+        if compiled is None:
+            return {**system, "error": "its catalogs did not compile"}
+        result = _phase(
+            report,
+            f"load on {label} ({model.name})",
+            partial(
+                asyncio.run,
+                run_system(model, options.plan, options.layout, artifacts, source=tree),
+            ),
+        )
+    return {**system, **(result or {"error": "the load phase failed"})}
+
+
 def run(options: Options) -> Path:
     """Run the benchmark; write the reports; return the path of the Markdown report."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -141,6 +180,7 @@ def run(options: Options) -> Path:
         "systems": {},
         "errors": [],
     }
+    revision = against_rev.resolve(options.against) if options.against else None
     ours = options.model or our_model(Settings.from_env().model_dir)
     if ours is None:
         raise SystemExit("no trained model: run `make model` first")
@@ -171,6 +211,12 @@ def run(options: Options) -> Path:
             partial(asyncio.run, run_system(model, options.plan, options.layout, artifacts / key)),
         )
         report["systems"][key].update(result or {"error": "the load phase failed"})
+    if revision is not None:
+        report["against"] = {
+            "revision": revision.to_json(),
+            "model": ours.name,
+            "system": run_against(revision, ours, options, artifacts / "against", report),
+        }
     texts = parse_texts(options.plan.parse_per_language)
     for key, model in models.items():
         nlu = _phase(
@@ -191,6 +237,10 @@ def run(options: Options) -> Path:
     baseline = report["systems"].get("baseline")
     report["targets"] = targets.evaluate(report["systems"]["ours"], baseline)
     report["ratios"] = targets.ratios(report["systems"]["ours"], baseline) if baseline else []
+    if revision is not None:
+        report["against"]["comparison"] = against_rev.comparison(
+            report["systems"]["ours"], report["against"]["system"]
+        )
     report["meta"]["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     report["meta"]["load_after"] = _load()
     _, md_path = report_file.write(report, options.results_dir, stamp)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench import against
 from emergebot import supervisor
 from hubdata.settings import PROJECT_ROOT, Settings
 
@@ -55,6 +56,12 @@ class StackLayout:
     token: str
     log_dir: Path
     ready_s: dict[str, float] = field(default_factory=dict)
+    source: Path | None = None  # another revision's worktree (``--against``): run its code
+
+    @property
+    def cwd(self) -> Path:
+        """The working directory of every child and setup command."""
+        return self.source or PROJECT_ROOT
 
     def pids(self) -> dict[str, int]:
         """Name to pid of every running child."""
@@ -62,7 +69,11 @@ class StackLayout:
 
 
 def embedded_layout(
-    tmp: Path, model: Path, telegram_api_url: str, overrides: dict[str, str] | None = None
+    tmp: Path,
+    model: Path,
+    telegram_api_url: str,
+    overrides: dict[str, str] | None = None,
+    source: Path | None = None,
 ) -> StackLayout:
     """The embedded default: action server, Rasa and a polling adapter on a temporary SQLite.
 
@@ -71,6 +82,9 @@ def embedded_layout(
         model: The Rasa model to serve.
         telegram_api_url: The Bot API base URL (the fake's ``base_url``).
         overrides: Environment values set last (e.g. ``RATE_GLOBAL_PER_S``).
+        source: A worktree of another revision (``--against``): the children are that
+            revision's plan, each ``python -m`` in the worktree with it as ``PYTHONPATH``
+            (see ``bench.against``), checked to resolve there.
 
     Returns:
         The layout, not started.
@@ -92,6 +106,8 @@ def embedded_layout(
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("STAFF_CHAT_ID", None)
     env.update(overrides or {})
+    if source is not None:
+        return _layout_at(source, tmp, model, env, token)
     settings = Settings.from_env(env)
     emergebot = str(Path(sys.executable).with_name("emergebot"))
     return StackLayout(
@@ -105,7 +121,28 @@ def embedded_layout(
     )
 
 
-Layout = Callable[[Path, Path, str, "dict[str, str] | None"], StackLayout]
+def _layout_at(
+    source: Path, tmp: Path, model: Path, env: dict[str, str], token: str
+) -> StackLayout:
+    """The embedded layout of the revision checked out at ``source`` (its own plan)."""
+    env = against.tree_env(source, env)
+    planned = against.plan_at(source, env, model)
+    children = [supervisor.Child(**child) for child in planned["children"]]
+    setup = [[sys.executable, "-m", "emergebot", "db", "seed"]]
+    against.check_modules(source, env, [c.command for c in children] + setup)
+    return StackLayout(
+        name="embedded",
+        children=children,
+        env=against.tree_env(source, planned["env"] | env),
+        setup=setup,
+        rasa_urls=planned["rasa_urls"],
+        token=token,
+        log_dir=tmp / "logs",
+        source=source,
+    )
+
+
+Layout = Callable[..., StackLayout]
 LAYOUTS: dict[str, Layout] = {"embedded": embedded_layout}
 
 
@@ -116,7 +153,7 @@ def run_setup(layout: StackLayout) -> None:
         for command in layout.setup:
             subprocess.run(
                 command,
-                cwd=PROJECT_ROOT,
+                cwd=layout.cwd,
                 env=layout.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -140,8 +177,20 @@ def spawn(layout: StackLayout) -> float:
     """Start every child at once; return the ``time.monotonic()`` of the start."""
     started = time.monotonic()
     for child in layout.children:
-        supervisor.start(child, layout.env, layout.log_dir)
+        if layout.source is None:
+            supervisor.start(child, layout.env, layout.log_dir)
+        else:
+            _start_at(child, layout.env, layout.log_dir, layout.source)
     return started
+
+
+def _start_at(child: supervisor.Child, env: dict[str, str], log_dir: Path, cwd: Path) -> None:
+    """``supervisor.start`` in another directory (it always uses this checkout's)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    child.log = log_dir / (child.name.replace(" ", "-") + ".log")
+    handle = open(child.log, "ab")  # noqa: SIM115 - owned by the child for its life
+    child.process = subprocess.Popen(child.command, cwd=cwd, env=env, stdout=handle,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
 
 
 async def wait_ready(layout: StackLayout, started: float, timeout_s: float = 300.0) -> None:

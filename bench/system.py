@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import profiling, stack
+from bench import against, profiling, stack
 from bench.founders import parse_texts
 from bench.load import LoadDriver, StepResult
 from bench.procs import ProcessSampler, cpu_per_message
@@ -105,7 +105,7 @@ async def _measured_step(
 
 
 async def run_system(
-    model: Path, plan: LoadPlan, layout_name: str, artifacts: Path
+    model: Path, plan: LoadPlan, layout_name: str, artifacts: Path, source: Path | None = None
 ) -> dict[str, Any]:
     """Start the stack on ``model``, measure it, stop it.
 
@@ -114,17 +114,22 @@ async def run_system(
         plan: The load.
         layout_name: A key of ``stack.LAYOUTS``.
         artifacts: Where logs and profiles of this system go.
+        source: A worktree of another revision whose code the stack runs (``--against``);
+            checked after its first answer (``bench.against.check_running``).
 
     Returns:
         ``startup``, ``parse_http``, ``steps``, ``target_step``, ``max_rate_under_limit``,
         ``sustained_rate`` (answered msg/s at that rate), ``peak_answered_rate`` (the most
-        answered per second in any ladder step), ``memory`` and ``profile``.
+        answered per second in any ladder step), ``memory`` and ``profile``; with ``source``,
+        ``source`` (each process's cwd, ``PYTHONPATH`` and main module).
     """
     result: dict[str, Any] = {"model": model.name, "layout": layout_name}
     fake = FakeTelegram(port=0)
     await fake.start()
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
-        layout = stack.LAYOUTS[layout_name](Path(tmp), model, fake.base_url, plan.env)
+        layout = stack.LAYOUTS[layout_name](
+            Path(tmp), model, fake.base_url, plan.env, **({"source": source} if source else {})
+        )
         layout.log_dir = artifacts / "logs"
         await asyncio.to_thread(stack.run_setup, layout)
         driver = LoadDriver(
@@ -151,6 +156,11 @@ async def run_system(
                 "ready_s": dict(layout.ready_s),
             }
             print(f"  first answer {result['startup']['first_answer_s']} s after start", flush=True)
+            if source is not None:  # after the first answer: not counted in the start-up
+                result["source"] = await asyncio.to_thread(
+                    against.check_running, source, layout.pids()
+                )
+                print(f"  every process runs the code in {source}", flush=True)
             result["parse_http"] = await http_parse_latency(
                 layout, parse_texts(plan.parse_per_language)
             )

@@ -4,6 +4,7 @@ replies, deliver them and mark them sent (so that a retried update sends only th
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,39 +83,68 @@ async def send_and_mark(
     pending: list[tuple[int, int, str, InlineKeyboardMarkup | None]],
 ) -> None:
     """Send stored replies in order, then mark those that went out sent, in one transaction
-    (also when a later one fails, so that a retry sends only the rest)."""
-    sent: list[int] = []
+    (also when a later one fails, so that a retry sends only the rest).
+
+    Within the update processor the marking joins the transaction that finishes the update
+    (``Outcome.sent``); outside it (no update being processed) it has its own.
+    """
+    outcome = current_outcome()
+    sent = outcome.sent if outcome.marks_sent else []
     try:
         for seq, chat_id, text, keyboard in pending:
             await deliver(context, chat_id, text, keyboard)
             sent.append(seq)
     finally:
-        if sent:
+        if sent and not outcome.marks_sent:
             async with transaction(context.sessions) as session:
                 await bot_replies.mark_sent(session, update_id, sent, bot_id=context.bot_id)
 
 
+@dataclass(frozen=True)
+class TurnStart:
+    """What the transaction that starts a founder's turn read and decided."""
+
+    lang: str  # the reply language
+    muted: bool | None  # staff muted the founder: None if not; True the first time (tell)
+    report_on: str | None  # the entry the founder was asked to report on, if any
+    route: ticket_routing.Routing
+
+
+async def start_turn(
+    session: AsyncSession, context: BotContext, update: Update, detected: str | None
+) -> TurnStart:
+    """Start the founder's turn in ``session``: the founder's record, their language, a mute
+    or a pending report, and where the message goes (an open ticket)."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    founder = await founders.get_or_create(session, user.id)
+    founder.chat_id = chat.id
+    founder.telegram_language = user.language_code
+    if detected:
+        founder.detected_language = detected
+    lang = founders.reply_language(founder, detected, user.language_code)
+    muted = moderation.take_mute_notice(founder, utcnow())
+    report_on = reports.take_pending(founder, utcnow()) if founder.pending_report_id else None
+    route = await ticket_routing.routing(context, session, user.id)
+    return TurnStart(lang, muted, report_on, route)
+
+
 async def founder_turn(
-    context: BotContext, update: Update, text: str, *, detected: str | None = None
+    context: BotContext, update: Update, text: str, *, detected: str | None = None,
+    start: TurnStart | None = None,
 ) -> None:
     """Send the founder's text (or a trusted button payload) to Rasa and deliver its replies.
 
-    Three transactions on the database: before Rasa (founder, open ticket), after Rasa
-    (language, rendered replies stored, a ticket the turn opened) and after sending.
+    Three transactions on the database: before Rasa (``start_turn``, unless the caller's
+    transaction did it and passes ``start``), after Rasa (language, rendered replies stored,
+    a ticket the turn opened) and the update processor's, which marks the replies sent.
     """
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-
-    async with transaction(context.sessions) as session:
-        founder = await founders.get_or_create(session, user.id)
-        founder.chat_id = chat.id
-        founder.telegram_language = user.language_code
-        if detected:
-            founder.detected_language = detected
-        lang = founders.reply_language(founder, detected, user.language_code)
-        muted = moderation.take_mute_notice(founder, utcnow())
-        report_on = reports.take_pending(founder, utcnow()) if founder.pending_report_id else None
-        route = await ticket_routing.routing(context, session, user.id)
+    if start is None:
+        async with transaction(context.sessions) as session:
+            start = await start_turn(session, context, update, detected)
+    lang, muted, report_on, route = start.lang, start.muted, start.report_on, start.route
     if muted is not None:  # staff muted this founder: told once, then not answered
         if muted:
             await say(context, update, "mute.notice", lang)

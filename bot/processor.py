@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,6 +18,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 from bot.flood import FloodGate, Verdict
+from hubdata import replies as bot_replies
 from hubdata import updates as update_log
 from hubdata.db import transaction
 from hubdata.updates import bot_id_from_token
@@ -33,6 +34,10 @@ class Outcome:
     retry: bool = False
     failed: bool = False
     error: str | None = None
+    # The update's stored replies that went out (their seq); with ``marks_sent`` the processor
+    # marks them sent in the transaction that finishes the update (one commit, not two).
+    sent: list[int] = field(default_factory=list)
+    marks_sent: bool = False
 
 
 _OUTCOME: contextvars.ContextVar[Outcome] = contextvars.ContextVar("outcome")
@@ -94,6 +99,7 @@ class LoggedUpdateProcessor(BaseUpdateProcessor):
         self.application: Any = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._bot_ids: tuple[str, int] = ("", 0)  # the bot's token and the id it names
 
     async def initialize(self) -> None:
         """Nothing to open: the adapter's resources hold the database and Redis."""
@@ -192,8 +198,7 @@ class LoggedUpdateProcessor(BaseUpdateProcessor):
         earlier unfinished updates (found in the same transaction that records this one)."""
         sessions = self._sessions
         outcome = Outcome()
-        bot = getattr(self.application, "bot", None)
-        bot_id = bot_id_from_token(bot.token) if bot is not None else 0
+        bot_id = self._bot_id()
         recorded = duplicate = False
         earlier: list[dict[str, Any]] = []
         try:
@@ -218,9 +223,13 @@ class LoggedUpdateProcessor(BaseUpdateProcessor):
             logger.info("update %s was already handled: dropped", update.update_id)
             _close(coroutine)
             return
+        outcome.marks_sent = recorded
         token = _OUTCOME.set(outcome)
         try:
             await coroutine
+        except BaseException:
+            await self._mark_sent(update.update_id, outcome, bot_id)  # a retry sends the rest
+            raise
         finally:
             _OUTCOME.reset(token)
         if not recorded:
@@ -230,9 +239,31 @@ class LoggedUpdateProcessor(BaseUpdateProcessor):
         try:
             async with transaction(sessions) as session:
                 await update_log.finish(session, update.update_id, status, outcome.error,
-                                   self._retry_interval_s, bot_id=bot_id)
+                                        self._retry_interval_s, bot_id=bot_id)
+                if outcome.sent:
+                    await bot_replies.mark_sent(session, update.update_id, outcome.sent,
+                                                bot_id=bot_id)
         except SQLAlchemyError:
             logger.exception("could not mark update %s %s", update.update_id, status)
+
+    async def _mark_sent(self, update_id: int, outcome: Outcome, bot_id: int) -> None:
+        """Mark the replies that went out before handling failed (the update stays open)."""
+        if not outcome.marks_sent or not outcome.sent:
+            return
+        try:
+            async with transaction(self._sessions) as session:
+                await bot_replies.mark_sent(session, update_id, outcome.sent, bot_id=bot_id)
+        except SQLAlchemyError:
+            logger.exception("could not mark the replies of update %s sent", update_id)
+
+    def _bot_id(self) -> int:
+        """The id of the bot this processor serves (0 before the application is set)."""
+        bot = getattr(self.application, "bot", None)
+        if bot is None:
+            return 0
+        if self._bot_ids[0] != bot.token:
+            self._bot_ids = (bot.token, bot_id_from_token(bot.token))
+        return self._bot_ids[1]
 
 
 def _close(coroutine: Awaitable[Any]) -> None:

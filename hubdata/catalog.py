@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata import geo, lifecycle
-from hubdata.models import Resource
+from hubdata.models import Resource, ResourceText
 from hubdata.text import fold
 
 TOPIC_KINDS: dict[str, str] = {
@@ -116,7 +118,7 @@ def is_past(resource: Resource, today: date) -> bool:
     return lifecycle.is_over(resource, today)
 
 
-def supply(results: Sequence[Resource]) -> str:
+def supply(results: Sequence[Resource] | Sequence[Entry]) -> str:
     """What a search found: "none", "weak" (only dated or example entries) or "ok"."""
     if not results:
         return "none"
@@ -134,6 +136,12 @@ async def find(session: AsyncSession, query: Query, today: date | None = None) -
     kind = TOPIC_KINDS[query.topic]
     rows = (await session.execute(
         select(Resource).where(Resource.kind == kind, Resource.status != "retired"))).scalars()
+    return rank(rows, query, today)
+
+
+def rank(rows: Iterable[Any], query: Query, today: date) -> list[Any]:
+    """The rows (resources, or ``Entry`` copies of them) that match ``query`` and may be
+    offered ``today``, best first: the ranking of ``find``."""
     ranked = [(s, r) for r in rows
               if lifecycle.is_offered(r, today, query.past_editions)
               and (s := score(r, query, today)) is not None]
@@ -165,3 +173,118 @@ async def get(session: AsyncSession, resource_id: str) -> Resource:
     if resource is None:
         raise ResourceNotFound(resource_id)
     return resource
+
+
+# ------------------------------------------------------------------ the cached catalogue
+# The action server answers every topic question from the catalogue, which changes rarely (staff
+# edit it from the console or import files, from other processes). Instead of loading every
+# entry of a kind as ORM objects on every question, it keeps plain copies of the columns that
+# searches read, and the results of recent searches, for one state of the catalogue: a cheap
+# aggregate query (``fingerprint``) tells, in the caller's transaction, whether that state is
+# still the committed one. Any committed change moves it: an edit moves the row's ``version``
+# (SQLAlchemy's version counter, on every UPDATE of the row; the catalogue desk touches the row
+# for text-only edits too) and ``updated_at``; an added or deleted entry moves the count; an
+# import replaces rows with new ones (new ``updated_at``); texts added or removed move their
+# count. The copies are read only after the fingerprint, so they are never older than it.
+ENTRY_FIELDS = ("id", "kind", "funding_type", "topic", "areas", "sectors", "stages",
+                "languages", "starts_on", "ends_on", "opens_on", "deadline", "status",
+                "verified_on", "version")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A read-only copy of the catalogue columns that searches and answers read."""
+
+    id: str
+    kind: str
+    funding_type: str | None
+    topic: str | None
+    areas: tuple[str, ...]
+    sectors: tuple[str, ...]
+    stages: tuple[str, ...]
+    languages: tuple[str, ...]
+    starts_on: date | None
+    ends_on: date | None
+    opens_on: date | None
+    deadline: date | None
+    status: str
+    verified_on: date | None
+    version: int
+
+
+_FINGERPRINT = select(
+    func.count(Resource.id), func.coalesce(func.sum(Resource.version), 0),
+    func.max(Resource.updated_at), func.min(Resource.updated_at),
+    select(func.count()).select_from(ResourceText).scalar_subquery(),
+)
+_ENTRIES = select(*(getattr(Resource, name) for name in ENTRY_FIELDS)).where(
+    Resource.status != "retired")
+_RESULTS_KEPT = 512  # searches remembered per state of the catalogue
+
+
+@dataclass
+class Snapshot:
+    """The offered-or-not entries (retired left out) of one state of the catalogue."""
+
+    key: tuple[Any, ...]
+    by_kind: dict[str, list[Entry]]
+    results: dict[tuple[Query, date], list[Entry]] = field(default_factory=dict)
+    extra: dict[Any, Any] = field(default_factory=dict)  # other readers' data (answers)
+
+
+_snapshot: Snapshot | None = None
+_snapshot_lock = threading.Lock()
+
+
+async def fingerprint(session: AsyncSession) -> tuple[Any, ...]:
+    """Something that changes whenever a change to the catalogue is committed."""
+    return tuple((await session.execute(_FINGERPRINT)).one())
+
+
+def _entry(row: Any) -> Entry:
+    values = dict(zip(ENTRY_FIELDS, row, strict=True))
+    for name in ("areas", "sectors", "stages", "languages"):
+        values[name] = tuple(values[name] or ())
+    values["version"] = values["version"] or 0
+    return Entry(**values)
+
+
+async def snapshot(session: AsyncSession) -> Snapshot:
+    """The catalogue as committed now (as the caller's transaction sees it), cached."""
+    global _snapshot
+    # The engine too: a process (the tests) may open more than one database.
+    key = (id(session.bind), *await fingerprint(session))
+    current = _snapshot
+    if current is not None and current.key == key:
+        return current
+    by_kind: dict[str, list[Entry]] = {}
+    for row in (await session.execute(_ENTRIES)).all():
+        entry = _entry(row)
+        by_kind.setdefault(entry.kind, []).append(entry)
+    fresh = Snapshot(key, by_kind)
+    # Kept only when no change was committed meanwhile (PostgreSQL's READ COMMITTED gives each
+    # statement its own view): then the copies are exactly the state ``key`` names.
+    if await fingerprint(session) == key[1:]:
+        with _snapshot_lock:
+            _snapshot = fresh
+    return fresh
+
+
+def forget() -> None:
+    """Drop the cached catalogue (tests; never needed for correctness)."""
+    global _snapshot
+    with _snapshot_lock:
+        _snapshot = None
+
+
+async def find_entries(session: AsyncSession, query: Query, today: date) -> list[Entry]:
+    """``find``'s results, as ``Entry`` copies, from the cached catalogue (same order)."""
+    current = await snapshot(session)
+    cache_key = (query, today)
+    found = current.results.get(cache_key)
+    if found is None:
+        found = rank(current.by_kind.get(TOPIC_KINDS[query.topic], ()), query, today)
+        if len(current.results) >= _RESULTS_KEPT:
+            current.results.clear()
+        current.results[cache_key] = found
+    return list(found)

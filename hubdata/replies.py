@@ -5,20 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.models import BotReply, utcnow
+
+# The statements of every founder message, built once (building one and its cache key cost
+# as much as running it).
+_FOR_UPDATE = (select(BotReply)
+               .where(BotReply.bot_id == bindparam("bot_id"),
+                      BotReply.update_id == bindparam("update_id"))
+               .order_by(BotReply.seq))
+_INSERT = insert(BotReply)
+_MARK_SENT = (update(BotReply)
+              .where(BotReply.bot_id == bindparam("key_bot_id"),
+                     BotReply.update_id == bindparam("key_update_id"),
+                     BotReply.seq.in_(bindparam("seqs", expanding=True)),
+                     BotReply.sent_at.is_(None))
+              .values(sent_at=bindparam("now"))
+              .execution_options(synchronize_session=False))
 
 
 async def for_update(
     session: AsyncSession, update_id: int, *, bot_id: int = 0
 ) -> Sequence[BotReply]:
     """The replies already rendered for an update, in order (empty if none)."""
-    query = (select(BotReply)
-             .where(BotReply.bot_id == bot_id, BotReply.update_id == update_id)
-             .order_by(BotReply.seq))
-    return (await session.execute(query)).scalars().all()
+    return (await session.execute(
+        _FOR_UPDATE, {"bot_id": bot_id, "update_id": update_id})).scalars().all()
 
 
 async def store(
@@ -28,14 +41,17 @@ async def store(
     replies: Sequence[tuple[str, dict[str, Any] | None]],
     *,
     bot_id: int = 0,
-) -> list[BotReply]:
-    """Store the rendered replies (text, keyboard as a dict) of an update."""
-    rows = [BotReply(bot_id=bot_id, update_id=update_id, seq=i, chat_id=chat_id, text=text,
-                     markup=markup)
-            for i, (text, markup) in enumerate(replies)]
-    session.add_all(rows)
-    await session.flush()
-    return rows
+) -> int:
+    """Store the rendered replies (text, keyboard as a dict) of an update; return how many
+    (one INSERT for them all, no ORM objects: nothing reads them in this transaction)."""
+    if not replies:
+        return 0
+    now = utcnow()
+    await session.execute(_INSERT, [
+        {"bot_id": bot_id, "update_id": update_id, "seq": i, "chat_id": chat_id,
+         "text": text, "markup": markup, "created_at": now}
+        for i, (text, markup) in enumerate(replies)])
+    return len(replies)
 
 
 async def mark_sent(
@@ -44,10 +60,5 @@ async def mark_sent(
     """Record that these replies of an update reached Telegram (one statement)."""
     if not seqs:
         return
-    await session.execute(
-        update(BotReply)
-        .where(BotReply.bot_id == bot_id, BotReply.update_id == update_id,
-               BotReply.seq.in_(list(seqs)),
-               BotReply.sent_at.is_(None))
-        .values(sent_at=utcnow())
-    )
+    await session.execute(_MARK_SENT, {"key_bot_id": bot_id, "key_update_id": update_id,
+                                       "seqs": list(seqs), "now": utcnow()})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.models import Search
@@ -25,6 +26,22 @@ async def save(
     session.add(search)
     await session.flush()
     return search
+
+
+async def add(
+    session: AsyncSession,
+    user_id: int,
+    topic: str,
+    filters: dict[str, Any],
+    result_ids: Sequence[str],
+    supply: str = "ok",
+) -> int:
+    """``save`` without an ORM object: insert the same row (its defaults included) in the
+    session's transaction and return its id."""
+    result = await session.execute(insert(Search).values(
+        user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids),
+        supply=supply))
+    return int(result.inserted_primary_key[0])
 
 
 async def get(session: AsyncSession, search_id: int) -> Search | None:

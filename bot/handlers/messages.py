@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import ticket_routing
-from bot.founder_turn import founder_turn
+from bot.founder_turn import founder_turn, start_turn
 from bot.handlers import staff
 from bot.replying import say
 from bot.resources import BotContext
 from hubdata import langid
+from hubdata.db import transaction
 
 # Rasa reads a message starting with "/" as an order ("/intent{...}"); a word joiner in front
 # makes it ordinary text, which the NLU reads like any other words.
@@ -27,17 +28,20 @@ async def handle_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    if await staff.handle_staff_text(update, context):
-        return
-    text = message.text
-    if not text.strip():
+    text = message.text[:context.resources.settings.max_text_chars]
+    empty = not text.strip()
+    detected = None if empty else langid.detect(text).language
+    # One transaction tells staff from founders and, for a founder, starts the turn.
+    async with transaction(context.sessions) as session:
+        from_staff = await staff.sent_by_staff(session, update)
+        start = (None if from_staff or empty
+                 else await start_turn(session, context, update, detected))
+    if from_staff:
+        await staff.handle_staff_text(update, context)
+    elif start is None:
         await say(context, update, "error.empty")
-        return
-    limit = context.resources.settings.max_text_chars
-    if len(text) > limit:
-        text = text[:limit]
-    detection = langid.detect(text)
-    await founder_turn(context, update, escape_text(text), detected=detection.language)
+    else:
+        await founder_turn(context, update, escape_text(text), detected=detected, start=start)
 
 
 async def handle_non_text(update: Update, context: BotContext) -> None:

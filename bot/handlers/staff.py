@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 
@@ -165,27 +166,25 @@ async def unmute_command(update: Update, context: BotContext) -> None:
     await _set_muted(update, context, False)
 
 
-async def handle_staff_text(update: Update, context: BotContext) -> bool:
-    """Staff's private text goes to the founder of their current ticket, never to Rasa.
+async def sent_by_staff(session: AsyncSession, update: Update) -> bool:
+    """Whether the update's sender is active staff (read in the caller's transaction)."""
+    return await staff.active(session, actor_of(update).user_id) is not None
 
-    Returns:
-        False if the sender is not staff (the founder path takes the message).
-    """
+
+async def handle_staff_text(update: Update, context: BotContext) -> None:
+    """Staff's private text (``sent_by_staff``) goes to the founder of their current ticket,
+    never to Rasa."""
     actor, message = actor_of(update), update.effective_message
     if message is None or message.text is None:
-        return False
-    async with transaction(context.sessions) as session:
-        if await staff.active(session, actor.user_id) is None:
-            return False
+        return
     if message.text.startswith("/"):
         await say(context, update, "desk.staff_help",
                   await staff_language(context, actor.user_id))
-        return True
+        return
     done = await run(context, lambda session: ticket_messages.reply(
         session, actor, None, message.text or "", now=utcnow()))
     if not done.result.ok:
         await tell(context, update, done)
-    return True
 
 
 async def handle_staff_media(update: Update, context: BotContext) -> bool:

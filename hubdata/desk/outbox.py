@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.desk.clock import aware
@@ -57,6 +57,14 @@ async def add(session: AsyncSession, deliveries: Sequence[Delivery], now: dateti
         delivery.outbox_id = row.id
 
 
+_DUE = (select(OutboxMessage).where(OutboxMessage.status == PENDING)
+        .order_by(OutboxMessage.id).limit(bindparam("limit")))
+_DUE_FOR = (select(OutboxMessage)
+            .where(OutboxMessage.status == PENDING,
+                   OutboxMessage.conversation_id == bindparam("conversation_id"))
+            .order_by(OutboxMessage.id).limit(bindparam("limit")))
+
+
 async def due(session: AsyncSession, now: datetime, limit: int = 50,
               conversation_id: str | None = None) -> Sequence[OutboxMessage]:
     """Pending rows whose time has come, oldest first (optionally of one Rasa conversation).
@@ -64,10 +72,10 @@ async def due(session: AsyncSession, now: datetime, limit: int = 50,
     A row waiting for a retry holds back the later rows of its chat or conversation, so each
     recipient gets its messages in order.
     """
-    query = select(OutboxMessage).where(OutboxMessage.status == PENDING)
-    if conversation_id is not None:
-        query = query.where(OutboxMessage.conversation_id == conversation_id)
-    rows = (await session.execute(query.order_by(OutboxMessage.id).limit(limit * 4))).scalars()
+    query, values = _DUE, {"limit": limit * 4}
+    if conversation_id is not None:  # asked on every founder message: a statement built once
+        query, values = _DUE_FOR, {"limit": limit * 4, "conversation_id": conversation_id}
+    rows = (await session.execute(query, values)).scalars()
     ready, held = [], set()
     for row in rows:
         key = recipient(row)

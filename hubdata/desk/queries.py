@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hubdata.desk.clock import aware
@@ -52,12 +52,18 @@ async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
 
 
+# Built once: read on every founder message, twice (building a statement and its cache key
+# each time cost as much as running it).
+_OPEN_FOR = (select(Ticket)
+             .where(Ticket.founder_id == bindparam("founder_id"),
+                    Ticket.status.in_(OPEN_TICKET_STATUSES))
+             .order_by(Ticket.id.desc())
+             .limit(1))
+
+
 async def open_for(session: AsyncSession, founder_id: int) -> Ticket | None:
     """The founder's open ticket, if any (there is at most one)."""
-    query = (select(Ticket)
-             .where(Ticket.founder_id == founder_id, Ticket.status.in_(OPEN_TICKET_STATUSES))
-             .order_by(Ticket.id.desc()))
-    return (await session.execute(query)).scalars().first()
+    return (await session.execute(_OPEN_FOR, {"founder_id": founder_id})).scalars().first()
 
 
 async def latest_for(session: AsyncSession, founder_id: int) -> Ticket | None:

@@ -113,6 +113,170 @@ def inputs(messages: list[Message], layout: Layout
     return sparse, dense
 
 
+@dataclass
+class Row:
+    """One message's input, as ``inputs`` would make it, without building SciPy matrices.
+
+    ``columns`` and ``values`` are the nonzeros of its sparse row in the order ``inputs``'
+    CSR row stores them (so a product adds them up in the same order, to the same bits).
+    """
+
+    columns: np.ndarray
+    values: np.ndarray
+    dense: np.ndarray  # (1, dense columns)
+
+
+def _canonical_row(features: Any, size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A one-row COO matrix's columns and float32 values, if they are strictly ascending
+    and nonzero (what the featurizers make); otherwise None, for ``inputs`` to handle."""
+    if not scipy.sparse.isspmatrix_coo(features) or features.shape != (1, size):
+        return None
+    columns, values = features.col, features.data
+    if values.dtype.kind not in "biuf":
+        return None
+    if len(columns) > 1 and not (columns[1:] > columns[:-1]).all():
+        return None
+    if np.count_nonzero(values) != len(values):
+        return None
+    return columns, values.astype(np.float32)  # what ``astype`` does to the stacked block
+
+
+def _unit_row(values: np.ndarray) -> np.ndarray:
+    """``_unit_rows`` of one canonical row with these values: the same float32 operations.
+
+    The squares are summed with ``np.add.reduceat`` as SciPy's row sum does (NumPy's
+    pairwise summation, so a plain loop or ``sum`` could round differently), and each value
+    is multiplied by the reciprocal of the norm, as the diagonal product does.
+    """
+    squares = values * values
+    squares = squares[squares != 0]  # the sparse product drops the zeros it makes
+    norms = np.sqrt(np.add.reduceat(squares, np.zeros(1, np.intp))) if len(squares) else (
+        np.zeros(1, np.float32))
+    norms[norms == 0] = 1.0
+    return values * (1.0 / norms)
+
+
+def input_row(message: Message, layout: Layout) -> Row | None:
+    """``inputs([message], layout)`` as a ``Row``, or None when the features are not the
+    canonical one-row matrices the fast path is exact for (then use ``inputs``).
+
+    SciPy builds and checks a dozen small matrices for one message in ``inputs``, several
+    milliseconds of the parse; this does the same arithmetic on the few nonzeros. The
+    diagonal product in ``_unit_rows`` (SciPy's ``csr_matmat``) stores a row's nonzeros in
+    reverse order, so each block's come reversed, the blocks in layout order.
+    """
+    features = sentence_features(message)
+    columns, values, dense_blocks = [], [], []
+    offset = 0
+    for origin, size, is_sparse in zip(layout.origins, layout.sizes, layout.sparse, strict=True):
+        feature = features.get(origin)
+        if not is_sparse:
+            if feature is None:
+                dense_blocks.append(np.zeros((1, size), np.float32))
+                continue
+            block = feature.features
+            if not isinstance(block, np.ndarray) or block.size != size:
+                return None
+            dense_blocks.append(np.asarray(block, dtype=np.float32).reshape(1, -1))
+            continue
+        if feature is not None:
+            row = _canonical_row(feature.features, size)
+            if row is None:
+                return None
+            unit = _unit_row(row[1])
+            kept = unit != 0  # as the diagonal product drops zeros (an underflow)
+            columns.append(row[0][kept][::-1] + offset)
+            values.append(unit[kept][::-1])
+        offset += size
+    dense = np.hstack(dense_blocks) if dense_blocks else np.zeros((1, 0), np.float32)
+    return Row(np.concatenate(columns) if columns else np.zeros(0, np.intp),
+               np.concatenate(values) if values else np.zeros(0, np.float32), dense)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """Each row's scores as probabilities, in place."""
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
+
+
+def _blas_pools() -> list[Any]:
+    """threadpoolctl's controllers of the loaded BLAS libraries (none without it)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - installed with the sentence encoder
+        return []
+    return list(ThreadpoolController().select(user_api="blas").lib_controllers)
+
+
+def _partition(columns: int, threads: int) -> list[tuple[int, int]]:
+    """OpenBLAS's split of a matrix-vector product's outputs among ``threads`` threads
+    (``gemv_thread.c``: each takes the ceiling of an even share, at least 4)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < columns:
+        share = -(-(columns - start) // max(1, threads - len(bounds)))
+        width = min(max(share, 4), columns - start)
+        bounds.append((start, start + width))
+        start += width
+    return bounds
+
+
+class DenseRowProduct:
+    """``row @ weights`` for one (1, n) row, to the same bits, on the calling thread.
+
+    NumPy sends a row times the (512 x intents) weights to OpenBLAS's matrix-vector
+    product, which is just big enough to be shared among OpenBLAS's threads; after it the
+    idle threads spin on the other core until they time out, longer than a whole parse:
+    about half the Rasa server's CPU per message (the sentence encoder limits BLAS to one
+    thread while it encodes; this product ran outside that limit). Each thread computes
+    a slice of the outputs, so the product of each slice of the weights' columns, small
+    enough for OpenBLAS to keep on one thread, gives the same numbers. The slices are
+    OpenBLAS's own split, and are used only when ``calibrated`` found that they reproduce
+    the full product exactly on probe rows, and while BLAS keeps the thread counts they
+    were found with; otherwise the full product is used.
+    """
+
+    def __init__(self, weights: np.ndarray, bounds: list[tuple[int, int]] | None = None,
+                 pools: list[Any] | None = None, threads: tuple[int, ...] = ()) -> None:
+        """The product with these weights, sliced at ``bounds`` while ``threads`` hold."""
+        self.weights = weights
+        # Views, not copies: the same memory and strides as the threads' slices.
+        self.slices = [weights[:, a:b] for a, b in bounds] if bounds else []
+        self._pools = pools or []
+        self._threads = threads
+
+    @classmethod
+    def calibrated(cls, weights: np.ndarray, probes: int = 32) -> DenseRowProduct:
+        """The product, sliced if a split of OpenBLAS's reproduces it in this process."""
+        try:
+            pools = _blas_pools()
+            threads = tuple(pool.get_num_threads() for pool in pools)
+            if weights.ndim != 2 or weights.shape[0] == 0 or max(threads, default=1) <= 1:
+                return cls(weights)
+            rng = np.random.default_rng(0)
+            rows = rng.normal(size=(probes, 1, weights.shape[0])).astype(np.float32)
+            rows /= np.linalg.norm(rows, axis=2, keepdims=True)  # like sentence embeddings
+            expected = [row @ weights for row in rows]
+            for count in range(2, min(max(threads), weights.shape[1]) + 1):
+                bounds = _partition(weights.shape[1], count)
+                product = cls(weights, bounds, pools, threads)
+                if len(bounds) > 1 and all(
+                        np.array_equal(product(row).view(np.uint32), want.view(np.uint32))
+                        for row, want in zip(rows, expected, strict=True)):
+                    return product
+        except Exception:  # a faster product is optional; the full one is always exact
+            logger.debug("No sliced dense product; using the full one.", exc_info=True)
+        return cls(weights)
+
+    def __call__(self, row: np.ndarray) -> np.ndarray:
+        """``row @ weights``."""
+        if self.slices and tuple(p.get_num_threads() for p in self._pools) == self._threads:
+            return np.concatenate([row @ part for part in self.slices], axis=1)
+        return row @ self.weights
+
+
 class SoftmaxRegression:
     """Multinomial logistic regression on a sparse and a dense block, L2-regularised."""
 
@@ -122,14 +286,32 @@ class SoftmaxRegression:
         self.sparse_weights = sparse_weights
         self.dense_weights = dense_weights
         self.bias = bias
+        # One message's dense product (``row_probabilities``); see ``for_parsing``.
+        self.dense_row: DenseRowProduct | None = None
+
+    def for_parsing(self) -> SoftmaxRegression:
+        """The model, ready to score one message at a time (once, when it is loaded)."""
+        self.dense_row = DenseRowProduct.calibrated(self.dense_weights)
+        return self
 
     def probabilities(self, sparse: scipy.sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
         """Each row's probability of each class."""
         scores = sparse @ self.sparse_weights + dense @ self.dense_weights + self.bias
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+        return _softmax(scores)
+
+    def row_probabilities(self, row: Row) -> np.ndarray:
+        """``probabilities`` of one message's ``Row``, (1, classes), to the same bits.
+
+        SciPy's sparse-times-dense product adds ``value * weights[column]`` into a zero row,
+        nonzero by nonzero in storage order; a reduction down the first axis of the gathered
+        products does exactly that, without the sparse matrix.
+        """
+        weighted = self.sparse_weights[row.columns] * row.values[:, None]
+        sparse = np.add.reduce(weighted, axis=0, initial=0.0).reshape(1, -1)
+        dense = (self.dense_row(row.dense) if self.dense_row is not None
+                 else row.dense @ self.dense_weights)
+        scores = sparse + dense + self.bias
+        return _softmax(scores)
 
     @classmethod
     def fit(cls, sparse: scipy.sparse.csr_matrix, dense: np.ndarray, labels: np.ndarray,
@@ -304,7 +486,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
                 meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
                 with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as weights:
                     model = SoftmaxRegression(weights["sparse"], weights["dense"],
-                                              weights["bias"])
+                                              weights["bias"]).for_parsing()
         except (ValueError, FileNotFoundError):
             logger.debug("No trained intent classifier in %s.", resource.name)
             return cls(config, model_storage, resource)
@@ -312,11 +494,20 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model, meta["classes"],
                    Layout(**meta["layout"]), calibration)
 
+    def _probabilities(self, messages: list[Message]) -> np.ndarray:
+        """Each message's probability of each class; a parse (one message) skips SciPy."""
+        assert self.model is not None and self.layout is not None
+        if len(messages) == 1:
+            row = input_row(messages[0], self.layout)
+            if row is not None:
+                return self.model.row_probabilities(row)
+        return self.model.probabilities(*inputs(messages, self.layout))
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Set each message's intent and ranking; out of scope under the threshold."""
         if self.model is None or self.layout is None or not messages:
             return messages
-        probabilities = self.model.probabilities(*inputs(messages, self.layout))
+        probabilities = self._probabilities(messages)
         oos = self._config["out_of_scope_intent"]
         threshold = self.calibration.threshold if self.calibration else 0.0
         length = int(self._config["ranking_length"]) or len(self.classes)

@@ -284,3 +284,24 @@ async def test_no_match_for_the_sector_relaxes_it(small: sessionmaker) -> None:
     async with transaction(small) as session:
         search = await searches.get(session, message["search_id"])
         assert search is not None and search.result_ids == ["kenya-fintech-grant"]
+
+
+async def test_a_catalogue_edit_shows_in_the_next_search(small: sessionmaker) -> None:
+    """The actions cache the catalogue; staff's edits (committed elsewhere) show at once."""
+    from hubdata.models import Resource
+
+    question = tracker("hubs in Kenya", "ask_hubs", [entity("country", "KE", "Kenya", 8)])
+    messages, _ = await run(ActionSearchResources(), question)
+    assert messages[-1]["msgid"] == "results.found" and messages[-1]["params"]["count"] == 1
+    async with transaction(small) as session:
+        (await session.get(Resource, "kenya-hub")).status = "retired"
+    messages, _ = await run(ActionSearchResources(), question)
+    assert messages[-1]["msgid"] == "results.none"
+    async with transaction(small) as session:
+        hub = await session.get(Resource, "kenya-hub")
+        hub.status, hub.areas = "current", ["002"]
+    messages, _ = await run(ActionSearchResources(), question)
+    assert messages[-1]["msgid"] == "results.found"
+    async with transaction(small) as session:
+        search = await searches.get(session, messages[-1]["search_id"])
+        assert search.result_ids == ["kenya-hub"] and search.supply == "ok"

@@ -83,3 +83,45 @@ def test_the_threshold_in_use_is_the_one_chosen_on_training_data() -> None:
         PROJECT_ROOT / "nlu" / "data", intents))
     assert abs(result.threshold - answers.MIN_SIMILARITY) <= 0.02, result
     assert result.top1 >= 0.8 and result.recall >= 0.6 and result.false_rate <= 0.05, result
+
+
+async def test_an_answer_edited_after_being_cached_is_served_fresh(
+    sessions: sessionmaker, database_url: str
+) -> None:
+    """The answers and their questions are cached per state of the catalogue: an edit
+    committed by another process (the console) shows in the next answer."""
+    from hubdata.db import make_engine, make_session_factory
+
+    await add_answers(sessions)
+    question = "how can my startup become a member of ITU"
+    assert await best(sessions, question) == "join"
+    assert await best(sessions, question) == "join"  # from the cache
+    other_engine = make_engine(database_url)
+    other = make_session_factory(other_engine)
+    try:
+        async with transaction(other) as session:  # its questions change (as the desk saves)
+            join = await session.get(Resource, "join")
+            join.texts[0].title = "Where is the ITU headquarters?"
+            join.texts[0].questions = ["in which city is ITU based"]
+            join.updated_at = join.updated_at.replace(year=2030)
+        assert await best(sessions, question) != "join"  # its old questions are gone
+        assert await best(sessions, "where is ITU based?") == "join"
+        async with transaction(other) as session:  # retired: never given again
+            (await session.get(Resource, "join")).status = "retired"
+        assert await best(sessions, "where is ITU based?") != "join"
+        async with transaction(other) as session:  # a new answer of the topic
+            session.add(faq("join2", "membership", {"en": ["How do I join ITU?",
+                                                           "how can my company join ITU"]}))
+        assert await best(sessions, question) == "join2"
+    finally:
+        await other_engine.dispose()
+
+
+async def test_best_id_and_best_agree(sessions: sessionmaker) -> None:
+    await add_answers(sessions)
+    for text in ("how much does it cost for a start-up to join ITU?", "benefits of joining",
+                 "/ask_membership", ""):
+        async with transaction(sessions) as session:
+            found = await answers.best(session, text, "en", "membership", TODAY)
+            assert await answers.best_id(session, text, "en", "membership", TODAY) == (
+                found.id if found else None)

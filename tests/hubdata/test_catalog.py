@@ -305,3 +305,77 @@ async def test_seed_every_topic_has_results_for_a_founder_in_kenya(seeded: sessi
             results = await catalog.find(session, Query(topic=topic, country="KE"))
             assert results, topic
             assert {r.kind for r in results} == {catalog.TOPIC_KINDS[topic]}
+
+
+# ------------------------------------------------------------------ the cached catalogue
+async def entry_ids(sessions: sessionmaker, query: Query, today: date = TODAY) -> list[str]:
+    async with transaction(sessions) as session:
+        return [e.id for e in await catalog.find_entries(session, query, today)]
+
+
+async def test_cached_search_ranks_as_find_does(seeded: sessionmaker) -> None:
+    queries = [Query(topic=topic, country=country, sector=sector, language=lang, stage="early")
+               for topic in catalog.TOPIC_KINDS
+               for country in (None, "KE", "SN", "BR", "IN")
+               for sector in (None, "fintech", "agritech")
+               for lang in ("en", "fr")]
+    queries += [Query(topic="funding", country="KE", funding_type="grant"),
+                Query(topic="events", past_editions=True),
+                Query(topic="events", country="RW", past_editions=True)]
+    for query in queries:
+        for today in (TODAY, date(2027, 6, 1)):
+            expected = await find_ids(seeded, query, today)
+            assert await entry_ids(seeded, query, today) == expected, query
+            assert await entry_ids(seeded, query, today) == expected, query  # from the cache
+    async with transaction(seeded) as session:
+        query = Query(topic="funding", country="KE")
+        assert (catalog.supply(await catalog.find_entries(session, query, TODAY))
+                == catalog.supply(await catalog.find(session, query, TODAY)))
+
+
+async def test_cached_search_sees_every_change_committed_elsewhere(
+    sessions: sessionmaker, database_url: str
+) -> None:
+    """Another process (its own engine) edits, adds, retires, replaces and deletes entries:
+    each change shows in the very next search, never the cached results."""
+    from emergebot.catalogue_store import upsert
+    from hubdata.db import make_engine, make_session_factory
+
+    await add(sessions, resource("one", areas=["KE"]), resource("two", areas=["001"]))
+    kenya = Query(topic="funding", country="KE")
+    assert await entry_ids(sessions, kenya) == ["one", "two"]
+    other_engine = make_engine(database_url)
+    other = make_session_factory(other_engine)
+    try:
+        async with transaction(other) as session:  # an edit: "one" now targets Uganda only
+            (await session.get(Resource, "one")).areas = ["UG"]
+        assert await entry_ids(sessions, kenya) == ["two"]
+        async with transaction(other) as session:  # a new entry
+            session.add(resource("three", areas=["014"]))
+        assert await entry_ids(sessions, kenya) == ["three", "two"]
+        async with transaction(other) as session:  # retired
+            (await session.get(Resource, "three")).status = "retired"
+        assert await entry_ids(sessions, kenya) == ["two"]
+        # an import replaces "one" by a new row (version 1 again) aimed at Kenya
+        entry = seed.to_entry(resource("one", areas=["KE"]))
+        async with transaction(other) as session:
+            await upsert(session, [entry])
+        assert await entry_ids(sessions, kenya) == ["one", "two"]
+        async with transaction(other) as session:  # deleted
+            await session.delete(await session.get(Resource, "two"))
+        assert await entry_ids(sessions, kenya) == ["one"]
+        async with transaction(other) as session:  # the whole catalogue replaced
+            await seed.replace_catalogue(session, [seed.to_entry(resource("four"))])
+        assert await entry_ids(sessions, kenya) == ["four"]
+    finally:
+        await other_engine.dispose()
+
+
+async def test_a_change_in_the_same_transaction_is_seen(sessions: sessionmaker) -> None:
+    await add(sessions, resource("one", areas=["KE"]))
+    kenya = Query(topic="funding", country="KE")
+    assert await entry_ids(sessions, kenya) == ["one"]
+    async with transaction(sessions) as session:
+        (await session.get(Resource, "one")).deadline = date(2026, 1, 1)  # closed
+        await session.flush()
+        assert [e.id for e in await catalog.find_entries(session, kenya, TODAY)] == []

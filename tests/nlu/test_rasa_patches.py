@@ -177,3 +177,175 @@ def test_the_sqlite_tracker_journal_is_checkpointed_in_the_background(tmp_path: 
         time.sleep(0.2)
     assert db.stat().st_size > before + 100_000
     store.engine.dispose()
+
+
+def _rasas_verdict(result: Any, schema: dict[str, Any]) -> str | None:
+    """Rasa's own check (``jsonschema.validate``): None, or the message it raises."""
+    import jsonschema
+
+    try:
+        jsonschema.validate(result, schema)
+    except ValidationError as error:
+        return error.message
+    return None
+
+
+EVENTS = [
+    {"event": "slot", "name": "topic", "value": "funding"},
+    {"event": "slot", "name": "topic"},  # SlotSet requires a value
+    {"event": "slot", "name": 3, "value": None},
+    {"event": "bot", "text": "hi", "data": {}},
+    {"event": "action", "name": "action_listen", "hide_rule_turn": "no"},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"},
+                                                    "entities": [{"entity": "x"}]}},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+    {"event": "followup", "name": "utter_greet"},
+    {"event": "no such event"},
+    {"event": 7},
+    {"name": "no event key"},
+    "not an object",
+    {"event": "entities", "entities": []},
+    {"event": "restart"}, {"event": "pause"}, {"event": "reset_slots"},
+]
+
+
+@pytest.mark.parametrize("result", [
+    VALID, {}, {"events": []}, {"responses": []}, {"events": None}, [], "text", None,
+    {"events": EVENTS[:1], "responses": "x"},
+    *({"events": [event]} for event in EVENTS),
+    {"events": EVENTS[:1] + EVENTS[3:4] + EVENTS[-3:]},
+    {"events": EVENTS},
+])
+def test_action_results_are_accepted_and_refused_exactly_as_rasa_does(result: Any) -> None:
+    """The fast check accepts only what Rasa accepts; a refusal is Rasa's own error."""
+    schema = RemoteAction.action_response_format_spec()
+    rasas = _rasas_verdict(result, schema)
+    fast = rasa_patches._action_result_fast_check()
+    assert fast is not None
+    assert fast(result) == (rasas is None)
+    if rasas is None:
+        assert RemoteAction._validate_action_result(None, result) is True  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValidationError) as raised:
+            RemoteAction._validate_action_result(None, result)  # type: ignore[arg-type]
+        assert raised.value.message.startswith(rasas + ". Failed to validate Action server")
+
+
+@pytest.mark.parametrize("body", [[event] for event in EVENTS] + [EVENTS, [], EVENTS[0]])
+def test_event_bodies_are_accepted_and_refused_exactly_as_rasa_does(body: Any) -> None:
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    events = body if isinstance(body, list) else [body]
+    rasas = _rasas_verdict(events, EVENTS_SCHEMA)
+    fast = rasa_patches._events_fast_check()
+    assert fast is not None and fast(events) == (rasas is None)
+    if rasas is None:
+        rasa_patches.validate_events_in_request_body(_Request(body))
+    else:
+        with pytest.raises(ErrorResponse) as raised:
+            rasa_patches.validate_events_in_request_body(_Request(body))
+        assert raised.value.status == 400 and rasas in raised.value.error_info["message"]
+
+
+def test_a_schema_of_another_shape_keeps_the_full_check() -> None:
+    from jsonschema.validators import Draft202012Validator
+
+    check = rasa_patches._one_event_check
+    item = {"type": "object", "properties": {"event": {"type": "string"}},
+            "required": ["event"], "oneOf": [{"properties": {"event": {"const": "a"}}}]}
+    assert check(Draft202012Validator, {"type": "array", "items": item}) is not None
+    assert check(Draft202012Validator, {"type": "array", "items": {**item, "anyOf": []}}) is None
+    twice = {**item, "oneOf": item["oneOf"] * 2}  # two branches for one name: none can match
+    assert check(Draft202012Validator, {"type": "array", "items": twice}) is None
+    loose = {**item, "oneOf": [{"properties": {"event": {"type": "string"}}}]}
+    assert check(Draft202012Validator, {"type": "array", "items": loose}) is None
+
+
+def _tracker_with_a_conversation() -> tuple[DialogueStateTracker, Domain]:
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+
+    domain = Domain.from_dict({
+        "intents": ["greet", "ask_funding"], "entities": ["country"],
+        "actions": ["action_search"], "responses": {"utter_greet": [{"text": "hi"}]},
+        "slots": {"country": {"type": "categorical", "values": ["ke", "ng"],
+                              "mappings": [{"type": "from_entity", "entity": "country"}]}}})
+    tracker = DialogueStateTracker("founder-3", domain.slots)
+    tracker.update_with_events([
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"), ActionExecuted("action_listen"),
+        UserUttered("money in kenya", {"name": "ask_funding", "confidence": 1.0},
+                    [{"entity": "country", "value": "ke", "start": 9, "end": 14}]),
+        SlotSet("country", "ke"),
+    ], domain)
+    return tracker, domain
+
+
+def test_past_states_are_remembered_only_while_the_tracker_is_the_same() -> None:
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+
+    original = DialogueStateTracker.__dict__["past_states"].args[0]  # Rasa's
+    tracker, domain = _tracker_with_a_conversation()
+    rule_only = {"rule_only_slots": ["country"], "rule_only_loops": []}
+    for kwargs in ({}, {"ignore_rule_only_turns": True, "rule_only_data": rule_only},
+                   {"omit_unset_slots": True}):
+        first = tracker.past_states(domain, **kwargs)
+        assert first == original(tracker, domain, **kwargs)
+        first[-1].clear()  # a caller changing its states changes nobody else's
+        first[0].setdefault("prev_action", {})["action_name"] = "changed"
+        assert tracker.past_states(domain, **kwargs) == original(tracker, domain, **kwargs)
+    before = tracker.past_states(domain)
+    tracker.update(ActionExecuted("action_search"))
+    assert tracker.past_states(domain) == original(tracker, domain) != before
+    tracker.update(SlotSet("country", "ng"))
+    assert tracker.past_states(domain) == original(tracker, domain)
+    other, _ = _tracker_with_a_conversation()  # equal events, other objects
+    assert other.past_states(domain) == original(other, domain)
+    tracker.events.pop()  # the same number of events again after a new one: not the same
+    tracker.events.append(SlotSet("country", "ke"))
+    assert tracker.past_states(domain) == original(tracker, domain)
+    changed = dict(rule_only, rule_only_slots=[])
+    assert tracker.past_states(domain, False, True, changed) == \
+        original(tracker, domain, False, True, changed)
+
+
+def test_past_states_continued_turn_by_turn_are_rasas() -> None:
+    """States remembered and continued as events arrive, with hidden rule turns, followups,
+    reverted turns, loops and new sessions: always what Rasa computes from scratch."""
+    import random
+
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+    )
+
+    original = DialogueStateTracker.__dict__["past_states"].args[0]
+    _, domain = _tracker_with_a_conversation()
+    rule_only = {"rule_only_slots": ["country"], "rule_only_loops": ["a_loop"]}
+    makers = [
+        lambda r: [ActionExecuted("action_listen"),
+                   UserUttered("hi", {"name": r.choice(["greet", "ask_funding"])})],
+        lambda r: [ActionExecuted(r.choice(["utter_greet", "action_search"]),
+                                  hide_rule_turn=r.random() < 0.3)],
+        lambda r: [SlotSet("country", r.choice(["ke", "ng", None]))],
+        lambda r: [FollowupAction("utter_greet")],
+        lambda r: [UserUtteranceReverted()], lambda r: [ActionReverted()],
+        lambda r: [ActiveLoop(r.choice(["a_loop", None]))], lambda r: [Restarted()],
+        lambda r: [ActionExecuted("action_session_start"), SessionStarted()],
+    ]
+    weights = [6, 6, 3, 1, 1, 1, 1, 1, 1]
+    for seed in range(30):
+        rnd = random.Random(seed)
+        tracker = DialogueStateTracker(f"founder-{seed}", domain.slots)
+        for _ in range(40):
+            tracker.update_with_events(rnd.choices(makers, weights)[0](rnd), domain)
+            for kwargs in ({}, {"ignore_rule_only_turns": True, "rule_only_data": rule_only},
+                           {"omit_unset_slots": True}):
+                assert tracker.past_states(domain, **kwargs) == \
+                    original(tracker, domain, **kwargs)

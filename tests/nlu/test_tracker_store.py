@@ -115,3 +115,39 @@ def test_a_failed_save_forgets_the_conversation(tmp_path: Path,
 
     asyncio.run(scenario())
     ours.engine.dispose()
+
+
+def test_saves_insert_exactly_the_rows_rasas_store_inserts(tmp_path: Path) -> None:
+    """Every column of every row, ids included, as Rasa's own save writes them."""
+    import json
+    import sqlite3
+
+    stores = {"ours": SingleWriterSQLTrackerStore(DOMAIN, dialect="sqlite",
+                                                  db=str(tmp_path / "ours.db")),
+              "rasa": SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))}
+
+    async def scenario(store: TrackerStore) -> None:
+        start = [ActionExecuted("action_session_start", timestamp=1.0),
+                 SessionStarted(timestamp=1.1), ActionExecuted("action_listen", timestamp=1.2)]
+        await talk(store, "f1", start + turn("hello", 2.0))
+        await talk(store, "f2", turn("other chat", 2.5))
+        await talk(store, "f1", turn("grants", 3.0))
+        await talk(store, "f1", [])  # nothing new: nothing inserted
+        restart = [ActionExecuted("action_session_start", timestamp=10.0),
+                   SessionStarted(timestamp=10.1), SlotSet("topic", "grants", timestamp=10.2),
+                   ActionExecuted("action_listen", timestamp=10.3)]
+        await talk(store, "f1", restart + turn("mentors", 11.0))
+        await talk(store, "f1", turn("thanks", 12.0))
+
+    rows = {}
+    for name, store in stores.items():
+        asyncio.run(scenario(store))
+        store.engine.dispose()
+        with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+            found = conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+        # update_with_events stamps events with the time they are added: the one difference
+        rows[name] = [(*row[:3], row[3] > 1e9, *row[4:6],
+                       {k: v for k, v in json.loads(row[6]).items() if k != "timestamp"})
+                      for row in found]
+    assert rows["ours"] == rows["rasa"] and len(rows["ours"]) == 3 + 4 * 5 + 4
+    assert "f1" in stores["ours"]._sessions  # the saves above went through the remembered path
