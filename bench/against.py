@@ -283,6 +283,14 @@ def _get(system: dict[str, Any], *path: str) -> Any:
     return value
 
 
+def _per_process(ours: dict[str, Any], theirs: dict[str, Any], label: str,
+                 path: tuple[str, ...], leaf: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """One row per process found under ``path`` in either system: (label, ours, theirs)."""
+    return [(label.format(process), _get(ours, *path, process, *leaf),
+             _get(theirs, *path, process, *leaf))
+            for process in _merged_keys(_get(ours, *path), _get(theirs, *path))]
+
+
 def _merged_keys(*mappings: dict[str, Any] | None) -> list[str]:
     keys: list[str] = []
     for mapping in mappings:
@@ -341,15 +349,8 @@ def comparison(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, A
             theirs.get("peak_answered_rate"),
         ),
     ]
-    cpu = ("target_step", "cpu_ms_per_message")
-    for process in _merged_keys(_get(ours, *cpu), _get(theirs, *cpu)):
-        rows.append(
-            (
-                f"CPU per message at 30 msg/s, {process} (ms)",
-                _get(ours, *cpu, process),
-                _get(theirs, *cpu, process),
-            )
-        )
+    rows += _per_process(ours, theirs, "CPU per message at 30 msg/s, {} (ms)",
+                         ("target_step", "cpu_ms_per_message"))
     bench_cpu = ("target_step", "bench_cpu_ms_per_message")
     rows.append(
         (
@@ -358,15 +359,8 @@ def comparison(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, A
             _get(theirs, *bench_cpu),
         )
     )
-    procs = ("memory", "processes")
-    for process in _merged_keys(_get(ours, *procs), _get(theirs, *procs)):
-        rows.append(
-            (
-                f"peak memory, {process} (MiB)",
-                _get(ours, *procs, process, "hwm_mb"),
-                _get(theirs, *procs, process, "hwm_mb"),
-            )
-        )
+    rows += _per_process(ours, theirs, "peak memory, {} (MiB)", ("memory", "processes"),
+                         ("hwm_mb",))
     rows.append(
         (
             "memory, sum of process peaks (MiB)",
@@ -381,15 +375,7 @@ def comparison(ours: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, A
             _get(theirs, "startup", "first_answer_s"),
         )
     )
-    ready = ("startup", "ready_s")
-    for process in _merged_keys(_get(ours, *ready), _get(theirs, *ready)):
-        rows.append(
-            (
-                f"start to ready, {process} (s)",
-                _get(ours, *ready, process),
-                _get(theirs, *ready, process),
-            )
-        )
+    rows += _per_process(ours, theirs, "start to ready, {} (s)", ("startup", "ready_s"))
     rows.append(
         (
             "NLU parse over HTTP, p50 (ms)",

@@ -20,11 +20,11 @@ async def save(
     supply: str = "ok",
 ) -> Search:
     """Store one search, its ranked result ids and what the catalogue had for it (see
-    ``hubdata.catalog.supply``): empty searches are stored too, as unmet demand."""
-    search = Search(user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids),
-                    supply=supply)
-    session.add(search)
-    await session.flush()
+    ``hubdata.catalog.supply``): empty searches are stored too, as unmet demand. Returns the
+    stored row (``add`` returns only its id)."""
+    search = await session.get(Search, await add(session, user_id, topic, filters, result_ids,
+                                                 supply))
+    assert search is not None
     return search
 
 
@@ -36,8 +36,7 @@ async def add(
     result_ids: Sequence[str],
     supply: str = "ok",
 ) -> int:
-    """``save`` without an ORM object: insert the same row (its defaults included) in the
-    session's transaction and return its id."""
+    """Insert one search (see ``save``) in the session's transaction; return its id."""
     result = await session.execute(insert(Search).values(
         user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids),
         supply=supply))
