@@ -30,6 +30,22 @@ FIRST_UPDATE_ID = 100_000
 _MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
+_CHAT_TYPES = ("private", "group", "supergroup", "channel")
+_CHAT_NAMES = ("title", "username", "first_name", "last_name")
+
+
+def _chat_record(chat: JSON) -> JSON:
+    """The Chat the fake will return for a chat it saw in an update. Telegram only ever sends
+    well-formed chats, but tests enqueue hostile ones: keep the id, a valid type and the
+    string names, so a hostile update cannot make later API results unparseable."""
+    chat_id = int(chat["id"])
+    kind = chat.get("type")
+    record: JSON = {"id": chat_id, "type": kind if kind in _CHAT_TYPES
+                    else "private" if chat_id > 0 else "group"}
+    record.update({name: chat[name] for name in _CHAT_NAMES if isinstance(chat.get(name), str)})
+    return record
+
+
 def update_chat_id(update: JSON) -> int | None:
     """Return the chat an update belongs to, or None when it has none (or is malformed)."""
     for key in _MESSAGE_KINDS:
@@ -241,7 +257,7 @@ class FakeState:
             if isinstance(message, dict) and isinstance(message.get("message_id"), int):
                 if isinstance((message.get("chat") or {}).get("id"), int):
                     self._remember_message(message)
-                    self.chats.setdefault(int(message["chat"]["id"]), dict(message["chat"]))
+                    self.chats.setdefault(int(message["chat"]["id"]), _chat_record(message["chat"]))
         self.notify()
         return update
 

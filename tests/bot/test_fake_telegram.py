@@ -397,6 +397,18 @@ async def test_arbitrary_updates_reach_the_bot(fake: FakeTelegram, bot: Bot) -> 
     assert (await fake.send_text(CHAT, "after"))["update_id"] > 10**9
 
 
+async def test_a_hostile_chat_does_not_spoil_later_results(fake: FakeTelegram, bot: Bot) -> None:
+    # A storm once enqueued a chat with an unknown field and no type first: the fake echoed it
+    # in sendMessage's result, which PTB could not parse, so a good reply looked like a failure.
+    hostile = {"message_id": 1, "date": int(time.time()), "text": "x",
+               "chat": {"id": 0, "": 1, "first_name": "F"}}
+    await fake.send_update({"message": hostile})
+    sent = await bot.send_message(0, "still a message")
+    assert (sent.chat.id, sent.chat.type, sent.chat.first_name) == (0, "group", "F")
+    await fake.send_update({"message": {**hostile, "chat": {"id": 77, "type": "odd"}}})
+    assert (await bot.send_message(77, "and here")).chat.type == "private"
+
+
 def test_formatting_counts_utf16_units_and_trims() -> None:
     text, entities = parse_text("  😀 <i>ok</i> &amp; <a href='https://x.org'>link</a> ", "HTML")
     assert text == "😀 ok & link"
