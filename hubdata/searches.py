@@ -11,23 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hubdata.models import Search
 
 
-async def save(
-    session: AsyncSession,
-    user_id: int,
-    topic: str,
-    filters: dict[str, Any],
-    result_ids: Sequence[str],
-    supply: str = "ok",
-) -> Search:
-    """Store one search, its ranked result ids and what the catalogue had for it (see
-    ``hubdata.catalog.supply``): empty searches are stored too, as unmet demand. Returns the
-    stored row (``add`` returns only its id)."""
-    search = await session.get(Search, await add(session, user_id, topic, filters, result_ids,
-                                                 supply))
-    assert search is not None
-    return search
-
-
 async def add(
     session: AsyncSession,
     user_id: int,
@@ -36,7 +19,9 @@ async def add(
     result_ids: Sequence[str],
     supply: str = "ok",
 ) -> int:
-    """Insert one search (see ``save``) in the session's transaction; return its id."""
+    """Store one search, its ranked result ids and what the catalogue had for it (see
+    ``hubdata.catalog.supply``) in the session's transaction, and return its id: empty searches
+    are stored too, as unmet demand."""
     result = await session.execute(insert(Search).values(
         user_id=user_id, topic=topic, filters=filters, result_ids=list(result_ids),
         supply=supply))

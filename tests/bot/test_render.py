@@ -89,8 +89,8 @@ async def test_a_page_has_a_report_button_per_card(sessions: sessionmaker) -> No
                            status="current", verified_on=TODAY)
             row.texts.append(ResourceText(lang="en", title=rid, description="d"))
             session.add(row)
-        search = await searches.save(session, 5, "hubs", {}, ["one", "two"])
-        reply = await render.search_page(session, CATALOGS, "fr", search.id, 0)
+        search_id = await searches.add(session, 5, "hubs", {}, ["one", "two"])
+        reply = await render.search_page(session, CATALOGS, "fr", search_id, 0)
     assert reply is not None
     assert [label for label, _ in reply.reports] == ["⚠️ Signaler n° 1", "⚠️ Signaler n° 2"]
     assert [a for _, a in reply.reports] == [{"kind": "report", "resource_id": "one"},

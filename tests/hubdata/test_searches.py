@@ -8,19 +8,17 @@ from hubdata import searches
 from hubdata.db import transaction
 
 
-async def test_add_stores_the_row_save_stores(sessions: sessionmaker) -> None:
+async def test_add_stores_the_search_and_its_defaults(sessions: sessionmaker) -> None:
     async with transaction(sessions) as session:
-        saved = await searches.save(session, 5, "hubs", {"topic": "hubs", "country": "KE"},
-                                    ["one", "two"], "weak")
-        added = await searches.add(session, 5, "hubs", {"topic": "hubs", "country": "KE"},
-                                   ["one", "two"], "weak")
-        empty = await searches.add(session, 6, "funding", {"topic": "funding"}, [], "none")
-    assert added == saved.id + 1 and empty == added + 1
+        first = await searches.add(session, 5, "hubs", {"topic": "hubs", "country": "KE"},
+                                   ("one", "two"), "weak")
+        empty = await searches.add(session, 6, "funding", {"topic": "funding"}, [])
+    assert empty == first + 1
     async with transaction(sessions) as session:
-        first, second = await searches.get(session, saved.id), await searches.get(session, added)
+        stored, third = await searches.get(session, first), await searches.get(session, empty)
         columns = ("user_id", "topic", "filters", "result_ids", "supply")
-        assert [getattr(second, c) for c in columns] == [getattr(first, c) for c in columns]
-        assert second.created_at is not None and second.created_at >= first.created_at
-        third = await searches.get(session, empty)
-        assert (third.result_ids, third.supply, third.filters) == ([], "none",
+        assert [getattr(stored, c) for c in columns] == [
+            5, "hubs", {"topic": "hubs", "country": "KE"}, ["one", "two"], "weak"]
+        assert stored.created_at is not None and third.created_at >= stored.created_at
+        assert (third.result_ids, third.supply, third.filters) == ([], "ok",
                                                                    {"topic": "funding"})
